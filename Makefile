@@ -1,0 +1,33 @@
+# ThemeGraph: `make demo` builds the worked example on the embedded store; `make test` runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test neo4j neo4j-stop bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/themegraph demo --out demo
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+neo4j:
+	bash neo4j/start.sh
+
+neo4j-stop:
+	bash neo4j/stop.sh
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(if $(SIZE),--size $(SIZE),)
+
+clean:
+	rm -rf $(VENV) demo themegraph.db themegraph.db.* .pytest_cache

@@ -1,0 +1,154 @@
+"""The ``themegraph`` command line: a thin layer over loaders, stores, queries and maps.
+
+Data goes to stdout, messages to stderr.  Errors a user can act on print ``Error: ...`` and exit
+1; usage errors exit 2 (typer/click's convention).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import InputError, ThemeGraphError
+from .graph import schema
+from .graph.store import Store, open_store
+from .output import Format, emit
+
+app = typer.Typer(
+    help="ThemeGraph: a qualitative study and its literature as a graph knowledge base.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+load_app = typer.Typer(help="Load sources into the knowledge base.", no_args_is_help=True)
+app.add_typer(load_app, name="load")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ParamOpt = Annotated[
+    Optional[list[str]], typer.Option("--param", "-p", help="Query parameter as key=value (repeatable).")
+]
+
+
+class Target:
+    """Which store the global options point at; opened lazily by each command."""
+
+    def __init__(self, db: str | None, neo4j: str | None):
+        self.db, self.neo4j = db, neo4j
+
+    def open(self, *, read_only: bool = False) -> Store:
+        return open_store(self.db, self.neo4j, read_only=read_only)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        Optional[str], typer.Option("--db", help="Embedded database path [env THEMEGRAPH_DB; default ./themegraph.db].")
+    ] = None,
+    neo4j: Annotated[
+        Optional[str],
+        typer.Option("--neo4j", help="Neo4j URI, e.g. bolt://127.0.0.1:7687 [env NEO4J_URI]; credentials from env."),
+    ] = None,
+):
+    """Global options choose the store: embedded Ladybug (default) or Neo4j."""
+    if db and neo4j:
+        raise typer.BadParameter("give --db or --neo4j, not both")
+    ctx.obj = Target(db, neo4j)
+
+
+def parse_params(pairs: list[str] | None) -> dict:
+    """``key=value`` pairs; values that read as JSON (numbers, true, lists) are typed."""
+    params = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected key=value, got {pair!r}", param_hint="--param")
+        try:
+            params[key] = json.loads(value)
+        except ValueError:
+            params[key] = value
+    return params
+
+
+@app.command()
+def stats(ctx: typer.Context, fmt: FormatOpt = Format.table):
+    """Count nodes per kind and relationships per type (every declared kind, zeros included)."""
+    with ctx.obj.open(read_only=True) as store:
+        counts = store.counts()
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(counts, indent=2) + "\n")
+        return
+    rows = [{"kind": "node", "name": k, "count": n} for k, n in counts["nodes"].items()]
+    rows += [{"kind": "relationship", "name": k, "count": n} for k, n in counts["relationships"].items()]
+    emit(rows, fmt)
+
+
+@app.command()
+def cypher(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="A read-only Cypher query; pass values with -p.")],
+    param: ParamOpt = None,
+    fmt: FormatOpt = Format.table,
+):
+    """Run a read-only Cypher query with parameters and print its rows."""
+    params = parse_params(param)
+    with ctx.obj.open(read_only=True) as store:
+        rows = store.query(query, params)
+        columns = list(rows[0]) if rows else store.columns_of(query, params)
+    emit(rows, fmt, columns)
+
+
+@app.command("schema")
+def schema_cmd(fmt: FormatOpt = Format.table):
+    """Print the declared node and relationship kinds with their properties."""
+    rows = schema.describe()
+    if fmt is not Format.json:
+        rows = [{**r, "pairs": r.get("pairs", []), "properties": r["properties"]} for r in rows]
+    emit(rows, fmt, ["kind", "name", "pairs", "properties", "doc"])
+
+
+@app.command()
+def sources(ctx: typer.Context, fmt: FormatOpt = Format.table):
+    """List every recorded load (source, loader, file, when, rows per kind)."""
+    with ctx.obj.open(read_only=True) as store:
+        emit(store.sources(), fmt, ["source", "loader", "path", "loaded_at", "counts"])
+
+
+@app.command()
+def drop(ctx: typer.Context, source: Annotated[str, typer.Argument(help="Source name, as `sources` lists it.")]):
+    """Remove everything one source contributed."""
+    with ctx.obj.open() as store:
+        if not any(s["source"] == source for s in store.sources()):
+            raise ThemeGraphError(f"no source named {source!r} (see `themegraph sources`)")
+        err.print(store.drop_source(source).summary())
+
+
+def run() -> None:
+    """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1."""
+    try:
+        code = app(standalone_mode=False)
+    except ThemeGraphError as exc:
+        if isinstance(exc, InputError):
+            for problem in exc.problems:
+                err.print(f"Error: {problem}", markup=False)
+        else:
+            err.print(f"Error: {exc}", markup=False)
+        sys.exit(1)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,126 @@
+"""A batch: the node and relation rows one named source contributes to the graph.
+
+Loaders build a Batch and hand it to a store; they never talk to a database.  A Batch is the unit
+of atomicity (a store applies all of it or none of it) and of replacement (applying a batch for
+source S replaces whatever S contributed before).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .schema import BOOL, FLOAT, INT, STRINGS, node_kind, rel_kind
+
+
+class BatchError(ValueError):
+    """A row that does not fit the schema (unknown kind, property or endpoint kind)."""
+
+
+def _coerce(value, type_: str, where: str):
+    """Check a value against a declared property type; None is always allowed."""
+    if value is None:
+        return None
+    if type_ == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BatchError(f"{where}: expected an integer, got {value!r}")
+    elif type_ == FLOAT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BatchError(f"{where}: expected a number, got {value!r}")
+        value = float(value)
+    elif type_ == BOOL:
+        if not isinstance(value, bool):
+            raise BatchError(f"{where}: expected true/false, got {value!r}")
+    elif type_ == STRINGS:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise BatchError(f"{where}: expected a list of strings, got {value!r}")
+        value = list(value)
+    elif not isinstance(value, str):
+        raise BatchError(f"{where}: expected text, got {value!r}")
+    return value
+
+
+@dataclass
+class Batch:
+    """Rows for one named source.
+
+    ``nodes[kind][id]`` is a dict of properties (``origin`` included); a node added twice is
+    merged, later non-empty values winning.  ``rels[(type, from_kind, to_kind)]`` is a list of
+    dicts with ``src``, ``dst`` and properties.
+    """
+
+    source: str
+    path: str = ""
+    loader: str = ""
+    nodes: dict[str, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))
+    rels: dict[tuple[str, str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))
+
+    def node(self, kind: str, id: str, *, origin: str | None = None, **props) -> str:
+        """Add (or merge into) node ``id`` of ``kind``; returns the id for chaining."""
+        declared = node_kind(kind)
+        if not isinstance(id, str) or not id:
+            raise BatchError(f"{kind} at {origin or '?'}: id must be a non-empty string")
+        allowed = {p.name: p.type for p in declared.columns}
+        row = self.nodes[kind].setdefault(id, {})
+        for key, value in props.items():
+            if key not in allowed or key in ("id", "sources", "loaded_at"):
+                raise BatchError(f"{kind} {id!r}: unknown property {key!r}")
+            value = _coerce(value, allowed[key], f"{kind} {id!r} property {key!r}")
+            if value is not None or key not in row:
+                row[key] = value
+        if origin is not None:
+            row["origin"] = origin
+        return id
+
+    def rel(self, type_: str, src: tuple[str, str], dst: tuple[str, str], *, origin: str | None = None, **props):
+        """Add relation ``type_`` from ``src`` = (kind, id) to ``dst`` = (kind, id)."""
+        declared = rel_kind(type_)
+        if (src[0], dst[0]) not in declared.pairs:
+            allowed = ", ".join(f"{a}->{b}" for a, b in declared.pairs)
+            raise BatchError(f"{type_} cannot join {src[0]}->{dst[0]} (allowed: {allowed})")
+        allowed_props = {p.name: p.type for p in declared.columns}
+        row = {"src": src[1], "dst": dst[1], "origin": origin}
+        for key, value in props.items():
+            if key not in allowed_props or key in ("source", "loaded_at", "origin"):
+                raise BatchError(f"{type_} {src[1]!r}->{dst[1]!r}: unknown property {key!r}")
+            row[key] = _coerce(value, allowed_props[key], f"{type_} property {key!r}")
+        self.rels[(type_, src[0], dst[0])].append(row)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per node kind and relation type."""
+        out: dict[str, int] = {}
+        for kind, rows in self.nodes.items():
+            out[kind] = out.get(kind, 0) + len(rows)
+        for (type_, _, _), rows in self.rels.items():
+            out[type_] = out.get(type_, 0) + len(rows)
+        return out
+
+    def size(self) -> int:
+        """Total number of node and relation rows."""
+        return sum(self.counts().values())
+
+    def fingerprint(self) -> str:
+        """A hash of the content (not of provenance times): equal batches, equal fingerprints."""
+        h = hashlib.sha256()
+        for kind in sorted(self.nodes):
+            for id_ in sorted(self.nodes[kind]):
+                h.update(json.dumps([kind, id_, self.nodes[kind][id_]], sort_keys=True, default=str).encode())
+        for key in sorted(self.rels):
+            rows = sorted(json.dumps(r, sort_keys=True, default=str) for r in self.rels[key])
+            h.update(json.dumps([key, rows]).encode())
+        return h.hexdigest()
+
+    def dangling(self) -> dict[str, set[str]]:
+        """Endpoint ids per kind that relations name but this batch does not hold."""
+        missing: dict[str, set[str]] = defaultdict(set)
+        for (_, src_kind, dst_kind), rows in self.rels.items():
+            src_ids = self.nodes.get(src_kind, {})
+            dst_ids = self.nodes.get(dst_kind, {})
+            for row in rows:
+                if row["src"] not in src_ids:
+                    missing[src_kind].add(row["src"])
+                if row["dst"] not in dst_ids:
+                    missing[dst_kind].add(row["dst"])
+        return missing

@@ -1,0 +1,289 @@
+"""The node and relation kinds of a ThemeGraph knowledge base, declared once.
+
+Everything that depends on the shape of the graph is generated from the declarations in this
+module: the Ladybug DDL, the Neo4j constraints and indexes, the bulk write statements and the
+column order of the DataFrames that are COPYed into Ladybug.  Labels and relation types that
+reach Cypher come only from here, never from user input.
+
+Every node has a stable string ``id`` (deterministic from its content, scoped by study where it
+belongs to one), a display ``name``, and provenance: ``sources`` (the named sources that
+contributed it), ``origin`` (file and line or record it came from) and ``loaded_at``.
+Every relation records ``source``, ``origin`` and ``loaded_at`` likewise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Property types, in Ladybug's spelling.  Neo4j is schemaless; these also drive value coercion.
+STRING = "STRING"
+INT = "INT64"
+FLOAT = "DOUBLE"
+BOOL = "BOOLEAN"
+STRINGS = "STRING[]"
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One property of a node or relation kind."""
+
+    name: str
+    type: str = STRING
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """A node label with its properties (``id`` and provenance are added to every kind)."""
+
+    name: str
+    doc: str
+    props: tuple[Prop, ...] = ()
+    #: properties that get a Neo4j index (``id`` always has a uniqueness constraint)
+    indexed: tuple[str, ...] = ("name",)
+
+    @property
+    def columns(self) -> tuple[Prop, ...]:
+        """All properties in storage order: id, name, own properties, provenance."""
+        return (Prop("id"), Prop("name"), *self.props, *NODE_PROVENANCE)
+
+
+@dataclass(frozen=True)
+class RelKind:
+    """A relation type with the (from, to) node kinds it may join and its properties."""
+
+    name: str
+    doc: str
+    pairs: tuple[tuple[str, str], ...]
+    props: tuple[Prop, ...] = ()
+
+    @property
+    def columns(self) -> tuple[Prop, ...]:
+        """All properties in storage order: own properties, then provenance."""
+        return (*self.props, *REL_PROVENANCE)
+
+
+NODE_PROVENANCE = (
+    Prop("sources", STRINGS, "named sources (loads) that contributed this node"),
+    Prop("origin", STRING, "file and line or record it was last read from"),
+    Prop("loaded_at", STRING, "UTC time of the load that last changed it (ISO 8601)"),
+)
+REL_PROVENANCE = (
+    Prop("source", STRING, "the named source (load) that contributed this relation"),
+    Prop("origin", STRING, "file and line or record it was read from"),
+    Prop("loaded_at", STRING, "UTC time of the load that wrote it (ISO 8601)"),
+)
+
+STUDY_SCOPED = Prop("study", STRING, "id of the study this node belongs to")
+
+NODES: tuple[NodeKind, ...] = (
+    NodeKind(
+        "Study",
+        "A qualitative study (usually one paper).",
+        (
+            Prop("title"),
+            Prop("authors", STRINGS),
+            Prop("year", INT),
+            Prop("design"),
+            Prop("method"),
+            Prop("research_question"),
+            Prop("setting"),
+            Prop("participants_summary"),
+            Prop("keywords", STRINGS),
+        ),
+    ),
+    NodeKind(
+        "Participant",
+        "A participant of a study; attributes are kept as a JSON object.",
+        (STUDY_SCOPED, Prop("attributes", STRING, "JSON object of participant attributes")),
+    ),
+    NodeKind("Code", "An initial code of a thematic analysis.", (STUDY_SCOPED, Prop("description"))),
+    NodeKind(
+        "Theme",
+        "A theme: 'final' themes group 'emerging' themes, which group codes.",
+        (
+            STUDY_SCOPED,
+            Prop("level", STRING, "final, emerging, or a deeper level name"),
+            Prop("description"),
+            Prop("title_quote"),
+            Prop("colour"),
+        ),
+        indexed=("name", "level"),
+    ),
+    NodeKind(
+        "Extract",
+        "A verbatim extract (quote) from the data.",
+        (
+            STUDY_SCOPED,
+            Prop("text"),
+            Prop("section"),
+            Prop("page"),
+            Prop("char_start", INT, "character offset in its source document, if known"),
+            Prop("char_end", INT),
+        ),
+    ),
+    NodeKind(
+        "Work",
+        "A cited work (article, book, chapter ...).",
+        (
+            Prop("title"),
+            Prop("year", STRING, "as cited: '1979', '2006a', 'n.d.', 'in press'"),
+            Prop("authors", STRINGS, "display names, in order"),
+            Prop("venue"),
+            Prop("doi"),
+            Prop("type"),
+            Prop("key", STRING, "citation key in the reference file"),
+            Prop("note"),
+            Prop("unmatched", BOOL, "created from an in-text citation with no reference entry"),
+        ),
+        indexed=("name", "doi", "key"),
+    ),
+    NodeKind("Author", "An author of works (a person or a corporate body).", (Prop("family"), Prop("given"))),
+    NodeKind("Theory", "A theory or model that findings bear on.", (Prop("description"),)),
+    NodeKind("Construct", "A construct (component) of a theory.", (Prop("theory"), Prop("description"))),
+    NodeKind(
+        "Finding",
+        "A finding of a study, from its Discussion or Implications.",
+        (STUDY_SCOPED, Prop("statement"), Prop("section"), Prop("status", STRING, "confirmed or unconfirmed")),
+    ),
+    NodeKind(
+        "Source",
+        "A named load (a study folder, a reference file ...): what it was and its content hash.",
+        (Prop("path"), Prop("loader"), Prop("fingerprint"), Prop("counts", STRING, "JSON rows per kind")),
+        indexed=(),
+    ),
+)
+
+_STANCE_TARGETS = (("Finding", "Work"), ("Finding", "Theory"), ("Finding", "Construct"))
+_EVIDENCE = (Prop("evidence", STRING, "the sentence that justifies the link"),)
+
+RELS: tuple[RelKind, ...] = (
+    RelKind("IN_THEME", "A code is grouped under a theme.", (("Code", "Theme"),)),
+    RelKind("SUBTHEME_OF", "An emerging theme sits under a final theme.", (("Theme", "Theme"),)),
+    RelKind("CODED_AS", "An extract is coded with a code.", (("Extract", "Code"),)),
+    RelKind("ILLUSTRATES", "An extract illustrates a theme.", (("Extract", "Theme"),)),
+    RelKind("SPOKEN_BY", "An extract was said by a participant.", (("Extract", "Participant"),)),
+    RelKind(
+        "IN_STUDY",
+        "A study-scoped node belongs to its study.",
+        tuple((k, "Study") for k in ("Participant", "Code", "Theme", "Extract", "Finding")),
+    ),
+    RelKind(
+        "CITES",
+        "One citation occurrence of a work in a study.",
+        (("Study", "Work"),),
+        (
+            Prop("sentence"),
+            Prop("section"),
+            Prop("stance", STRING, "supports, extends, challenges or mentions"),
+            Prop("cited_as", STRING, "the citation as written"),
+            Prop("char_start", INT, "character offset of the citation in the text"),
+            Prop("char_end", INT),
+        ),
+    ),
+    RelKind("AUTHORED_BY", "A work's author.", (("Work", "Author"),), (Prop("position", INT, "1 = first author"),)),
+    RelKind("PROPOSED_IN", "A theory was proposed in a work.", (("Theory", "Work"),)),
+    RelKind("PART_OF", "A construct is part of a theory.", (("Construct", "Theory"),)),
+    RelKind("DERIVED_FROM", "A finding derives from a theme.", (("Finding", "Theme"),)),
+    RelKind("SUPPORTS", "A finding supports a work, theory or construct.", _STANCE_TARGETS, _EVIDENCE),
+    RelKind("EXTENDS", "A finding extends a work, theory or construct.", _STANCE_TARGETS, _EVIDENCE),
+    RelKind("CHALLENGES", "A finding challenges a work, theory or construct.", _STANCE_TARGETS, _EVIDENCE),
+)
+
+NODE_KINDS: dict[str, NodeKind] = {k.name: k for k in NODES}
+REL_KINDS: dict[str, RelKind] = {r.name: r for r in RELS}
+STANCES = ("supports", "extends", "challenges")
+STANCE_RELS = {s: s.upper() for s in STANCES}
+
+
+def node_kind(name: str) -> NodeKind:
+    """The declared node kind called ``name``; a clear error for anything else."""
+    try:
+        return NODE_KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown node kind {name!r}; known: {', '.join(NODE_KINDS)}") from None
+
+
+def rel_kind(name: str) -> RelKind:
+    """The declared relation kind called ``name``; a clear error for anything else."""
+    try:
+        return REL_KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown relation kind {name!r}; known: {', '.join(REL_KINDS)}") from None
+
+
+# --- generated statements -------------------------------------------------------------------
+
+
+def ladybug_ddl() -> list[str]:
+    """CREATE statements for every node and relation table (idempotent)."""
+    stmts = []
+    for kind in NODES:
+        cols = ", ".join(f"{p.name} {p.type}" for p in kind.columns)
+        stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {kind.name}({cols}, PRIMARY KEY(id))")
+    for rel in RELS:
+        pairs = ", ".join(f"FROM {a} TO {b}" for a, b in rel.pairs)
+        cols = ", ".join(f"{p.name} {p.type}" for p in rel.columns)
+        stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({pairs}, {cols})")
+    return stmts
+
+
+def neo4j_constraints() -> list[str]:
+    """Uniqueness constraints on ``id`` and indexes on looked-up properties (idempotent)."""
+    stmts = []
+    for kind in NODES:
+        stmts.append(
+            f"CREATE CONSTRAINT {kind.name.lower()}_id IF NOT EXISTS "
+            f"FOR (n:{kind.name}) REQUIRE n.id IS UNIQUE"
+        )
+        for prop in kind.indexed:
+            stmts.append(
+                f"CREATE INDEX {kind.name.lower()}_{prop} IF NOT EXISTS FOR (n:{kind.name}) ON (n.{prop})"
+            )
+        stmts.append(
+            f"CREATE INDEX {kind.name.lower()}_sources IF NOT EXISTS FOR (n:{kind.name}) ON (n.sources)"
+        )
+    for rel in RELS:
+        stmts.append(
+            f"CREATE INDEX {rel.name.lower()}_source IF NOT EXISTS FOR ()-[r:{rel.name}]-() ON (r.source)"
+        )
+    return stmts
+
+
+def neo4j_node_create(kind: NodeKind) -> str:
+    """UNWIND statement that creates nodes of ``kind`` from complete rows in ``$rows``."""
+    return f"UNWIND $rows AS row CREATE (n:{kind.name}) SET n = row"
+
+
+def neo4j_node_update(kind: NodeKind) -> str:
+    """UNWIND statement that replaces the properties of existing nodes from complete rows."""
+    return f"UNWIND $rows AS row MATCH (n:{kind.name} {{id: row.id}}) SET n = row"
+
+
+def neo4j_rel_create(rel: RelKind, src: str, dst: str) -> str:
+    """UNWIND statement that creates relations ``rel`` from ``$rows`` (src, dst, properties)."""
+    sets = ", ".join(f"r.{p.name} = row.{p.name}" for p in rel.columns)
+    return (
+        f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) MATCH (b:{dst} {{id: row.dst}}) "
+        f"CREATE (a)-[r:{rel.name}]->(b) SET {sets} RETURN count(r) AS n"
+    )
+
+
+def describe() -> list[dict]:
+    """The declared kinds as plain data (for ``themegraph schema``)."""
+    out = []
+    for kind in NODES:
+        out.append(
+            {"kind": "node", "name": kind.name, "doc": kind.doc, "properties": [p.name for p in kind.columns]}
+        )
+    for rel in RELS:
+        out.append(
+            {
+                "kind": "relationship",
+                "name": rel.name,
+                "doc": rel.doc,
+                "pairs": [f"{a}->{b}" for a, b in rel.pairs],
+                "properties": [p.name for p in rel.columns],
+            }
+        )
+    return out

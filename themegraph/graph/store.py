@@ -1,0 +1,131 @@
+"""The store interface shared by the embedded Ladybug store and the Neo4j store.
+
+Callers (loaders, queries, the CLI) see only this interface.  ``open_store`` picks the store from
+the arguments or the environment: ``--neo4j URI`` / ``NEO4J_URI`` selects Neo4j, otherwise the
+embedded database at ``--db PATH`` / ``THEMEGRAPH_DB`` / ``./themegraph.db``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from .batch import Batch
+from .schema import NODES, RELS
+
+DEFAULT_DB = "themegraph.db"
+
+
+@dataclass
+class LoadReport:
+    """What applying a batch did."""
+
+    source: str
+    skipped: bool = False
+    written: dict[str, int] = field(default_factory=dict)
+    removed_nodes: int = 0
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.source}: unchanged since the last load; nothing written"
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(self.written.items()) if n)
+        extra = f"; {self.removed_nodes} nodes no longer in the source removed" if self.removed_nodes else ""
+        return f"{self.source}: wrote {parts or 'nothing'}{extra}"
+
+
+def now_iso() -> str:
+    """The load timestamp recorded as provenance."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def source_row(batch: Batch, loaded_at: str) -> dict:
+    """Properties of the Source node that records a load."""
+    return {
+        "id": batch.source,
+        "name": batch.source,
+        "path": batch.path,
+        "loader": batch.loader,
+        "fingerprint": batch.fingerprint(),
+        "counts": json.dumps(batch.counts(), sort_keys=True),
+        "origin": batch.path,
+        "loaded_at": loaded_at,
+    }
+
+
+class Store(ABC):
+    """A ThemeGraph knowledge base."""
+
+    name: str = "store"
+
+    @abstractmethod
+    def apply(self, batch: Batch, *, force: bool = False) -> LoadReport:
+        """Write ``batch`` atomically, replacing what its source contributed before.
+
+        Unchanged content (same fingerprint as the last load of that source) is skipped unless
+        ``force``.  Either everything is written or, on any error, nothing is.
+        """
+
+    @abstractmethod
+    def drop_source(self, source: str) -> LoadReport:
+        """Remove everything ``source`` contributed (atomically)."""
+
+    @abstractmethod
+    def query(self, cypher: str, params: dict | None = None) -> list[dict]:
+        """Run a read query with parameters; rows as dicts, nodes and relations as plain dicts."""
+
+    def query_df(self, cypher: str, params: dict | None = None):
+        """``query`` as a pandas DataFrame (columns in the query's order)."""
+        import pandas as pd
+
+        rows = self.query(cypher, params)
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=self.columns_of(cypher, params))
+
+    def columns_of(self, cypher: str, params: dict | None = None) -> list[str]:
+        """Column names of a query (used when it returns no rows)."""
+        return []
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{"nodes": {kind: n}, "relationships": {type: n}}`` with every declared kind."""
+        nodes = {k.name: 0 for k in NODES}
+        rels = {r.name: 0 for r in RELS}
+        for kind in NODES:
+            nodes[kind.name] = self._count(f"MATCH (n:{kind.name}) RETURN count(n) AS c")
+        for rel in RELS:
+            rels[rel.name] = self._count(f"MATCH ()-[r:{rel.name}]->() RETURN count(r) AS c")
+        return {"nodes": nodes, "relationships": rels}
+
+    def _count(self, cypher: str) -> int:
+        rows = self.query(cypher)
+        return int(rows[0]["c"]) if rows else 0
+
+    def sources(self) -> list[dict]:
+        """Every recorded load, oldest first."""
+        return self.query(
+            "MATCH (s:Source) RETURN s.id AS source, s.loader AS loader, s.path AS path, "
+            "s.loaded_at AS loaded_at, s.counts AS counts ORDER BY s.loaded_at, s.id"
+        )
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the database (and its lock)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_store(db: str | None = None, neo4j: str | None = None, *, read_only: bool = False) -> Store:
+    """The store the user asked for: Neo4j if a URI is given (or in NEO4J_URI), else embedded."""
+    uri = neo4j or (None if db else os.environ.get("NEO4J_URI"))
+    if uri:
+        from .neo4j_store import Neo4jStore
+
+        return Neo4jStore(uri)
+    from .ladybug_store import LadybugStore
+
+    return LadybugStore(db or os.environ.get("THEMEGRAPH_DB") or DEFAULT_DB, read_only=read_only)
