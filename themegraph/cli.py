@@ -130,6 +130,33 @@ def drop(ctx: typer.Context, source: Annotated[str, typer.Argument(help="Source 
         err.print(store.drop_source(source).summary())
 
 
+def apply_batch(target: Target, batch, *, dry_run: bool = False, force: bool = False) -> None:
+    """Hand a validated batch to the store (or only report it, for --dry-run)."""
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(batch.counts().items()))
+    if dry_run:
+        err.print(f"{batch.source}: valid ({counts}); nothing written (--dry-run)")
+        return
+    with target.open() as store:
+        report = store.apply(batch, force=force)
+    err.print(report.summary())
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Rewrite even if the source is unchanged since its last load.")]
+
+
+@load_app.command("study")
+def load_study(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="A study bundle folder (see docs/study-bundle.md).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    force: ForceOpt = False,
+):
+    """Validate a study bundle and load it, replacing what that study loaded before."""
+    from .loaders.study import read_study
+
+    apply_batch(ctx.obj, read_study(folder), dry_run=dry_run, force=force)
+
+
 def run() -> None:
     """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1."""
     try:

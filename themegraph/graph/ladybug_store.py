@@ -110,10 +110,12 @@ class LadybugStore(Store):
         self.path = Path(path)
         self.read_only = read_only
         self._lock_file = None
+        if read_only and not self.path.exists():
+            raise StoreError(f"no knowledge base at {self.path}: load something first (themegraph load ...)")
         if not read_only:
             self._take_lock()
         try:
-            self.db = ladybug.Database(str(self.path), read_only=read_only and self.path.exists())
+            self.db = ladybug.Database(str(self.path), read_only=read_only)
         except RuntimeError as exc:
             self._release_lock()
             raise StoreError(f"cannot open the database at {self.path}: {exc}") from None
@@ -202,6 +204,11 @@ class LadybugStore(Store):
     def columns_of(self, cypher: str, params: dict | None = None) -> list[str]:
         conn = ladybug.Connection(self.db)
         return conn.execute(cypher, params or {}).get_column_names()
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        # a database written by an older ThemeGraph may lack newer kinds: count those as zero
+        tables = {r["name"] for r in self.query("CALL show_tables() RETURN name")}
+        return self.counts_of(tables)
 
     def close(self) -> None:
         if getattr(self, "db", None) is not None:

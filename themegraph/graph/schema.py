@@ -147,6 +147,27 @@ NODES: tuple[NodeKind, ...] = (
         (STUDY_SCOPED, Prop("statement"), Prop("section"), Prop("status", STRING, "confirmed or unconfirmed")),
     ),
     NodeKind(
+        "Document",
+        "A data source of a study (an interview transcript ...), e.g. from a REFI-QDA project.",
+        (
+            STUDY_SCOPED,
+            Prop("path", STRING, "file name inside the project or on disk"),
+            Prop("text", STRING, "full plain text, so extracts can be located and exported"),
+            Prop("guid", STRING, "the id the CAQDAS tool gave it"),
+        ),
+    ),
+    NodeKind(
+        "Memo",
+        "A note or memo written by a researcher about a code, theme, extract, document or the study.",
+        (STUDY_SCOPED, Prop("text"), Prop("author"), Prop("created")),
+    ),
+    NodeKind("User", "A researcher (coder) of a study, e.g. from a REFI-QDA project.", (STUDY_SCOPED, Prop("guid"))),
+    NodeKind(
+        "CodeSet",
+        "A named set of codes, themes, documents or participants (REFI-QDA Sets).",
+        (STUDY_SCOPED, Prop("description")),
+    ),
+    NodeKind(
         "Source",
         "A named load (a study folder, a reference file ...): what it was and its content hash.",
         (Prop("path"), Prop("loader"), Prop("fingerprint"), Prop("counts", STRING, "JSON rows per kind")),
@@ -154,6 +175,8 @@ NODES: tuple[NodeKind, ...] = (
     ),
 )
 
+_ANNOTATABLE = ("Study", "Participant", "Code", "Theme", "Extract", "Document", "Finding")
+_CODEISH = ("Code", "Theme")
 _STANCE_TARGETS = (("Finding", "Work"), ("Finding", "Theory"), ("Finding", "Construct"))
 _EVIDENCE = (Prop("evidence", STRING, "the sentence that justifies the link"),)
 
@@ -166,8 +189,26 @@ RELS: tuple[RelKind, ...] = (
     RelKind(
         "IN_STUDY",
         "A study-scoped node belongs to its study.",
-        tuple((k, "Study") for k in ("Participant", "Code", "Theme", "Extract", "Finding")),
+        tuple(
+            (k, "Study")
+            for k in ("Participant", "Code", "Theme", "Extract", "Finding", "Document", "Memo", "User", "CodeSet")
+        ),
     ),
+    RelKind("IN_DOCUMENT", "An extract is a selection of a document.", (("Extract", "Document"),)),
+    RelKind("DOCUMENT_OF", "A document records a participant (their interview).", (("Document", "Participant"),)),
+    RelKind("ANNOTATES", "A memo is about a node.", tuple(("Memo", k) for k in _ANNOTATABLE)),
+    RelKind(
+        "IN_SET",
+        "A code, theme, document or participant is a member of a set.",
+        tuple((k, "CodeSet") for k in ("Code", "Theme", "Document", "Participant")),
+    ),
+    RelKind(
+        "LINKED_TO",
+        "A typed link a researcher drew between codes or themes (REFI-QDA Links).",
+        tuple((a, b) for a in _CODEISH for b in _CODEISH),
+        (Prop("relation", STRING, "the link's name, e.g. 'causes'"), Prop("direction", STRING), Prop("guid")),
+    ),
+    RelKind("CODED_BY", "An extract was coded by a researcher.", (("Extract", "User"),)),
     RelKind(
         "CITES",
         "One citation occurrence of a work in a study.",

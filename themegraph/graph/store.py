@@ -89,12 +89,18 @@ class Store(ABC):
 
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {kind: n}, "relationships": {type: n}}`` with every declared kind."""
+        return self.counts_of(None)
+
+    def counts_of(self, present: set[str] | None) -> dict[str, dict[str, int]]:
+        """Counts, querying only the kinds in ``present`` (None: all); the others are zero."""
         nodes = {k.name: 0 for k in NODES}
         rels = {r.name: 0 for r in RELS}
         for kind in NODES:
-            nodes[kind.name] = self._count(f"MATCH (n:{kind.name}) RETURN count(n) AS c")
+            if present is None or kind.name in present:
+                nodes[kind.name] = self._count(f"MATCH (n:{kind.name}) RETURN count(n) AS c")
         for rel in RELS:
-            rels[rel.name] = self._count(f"MATCH ()-[r:{rel.name}]->() RETURN count(r) AS c")
+            if present is None or rel.name in present:
+                rels[rel.name] = self._count(f"MATCH ()-[r:{rel.name}]->() RETURN count(r) AS c")
         return {"nodes": nodes, "relationships": rels}
 
     def _count(self, cypher: str) -> int:

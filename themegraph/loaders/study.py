@@ -1,0 +1,359 @@
+"""Load a study bundle (see docs/study-bundle.md) into one Batch, validating everything first.
+
+get -> transform -> load: files are read and checked here, every problem is collected as
+``file:line: message`` and reported together, and only a fully valid bundle becomes a Batch.
+The store then writes it atomically under the source name ``study:<id>``, replacing whatever
+that study loaded before.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..graph.batch import Batch
+from ..graph.ids import match_key, scoped, slug
+from ..graph.schema import STANCES
+from .tabular import Row, read_table, split_list
+from .yamlfile import clean, line_of, read_yaml
+
+STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CODEBOOK_NAMES = ("codebook.csv", "codebook.xlsx")
+TARGET_KEYS = ("work", "theory", "construct")
+
+
+@dataclass
+class Names:
+    """Names matched case-insensitively with whitespace collapsed; the first spelling is kept."""
+
+    ids: dict[str, str] = field(default_factory=dict)  # match key -> node id
+    display: dict[str, str] = field(default_factory=dict)  # match key -> first spelling
+
+    def add(self, name: str, id_: str) -> str:
+        """The id for ``name``: ``id_`` for a new name (suffixed if another name slugs the same)."""
+        key = match_key(name)
+        if key not in self.ids:
+            taken = set(self.ids.values())
+            unique, n = id_, 2
+            while unique in taken:
+                unique, n = f"{id_}-{n}", n + 1
+            self.ids[key] = unique
+            self.display[key] = name.strip()
+        return self.ids[key]
+
+    def get(self, name: str) -> str | None:
+        return self.ids.get(match_key(name))
+
+
+class StudyReader:
+    """Reads one bundle folder into a Batch; ``problems`` collects every error found."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.problems: list[str] = []
+        self.study = ""
+        self.batch: Batch | None = None
+        self.themes = Names()
+        self.codes = Names()
+        self.participants = Names()
+        self.levels: dict[str, str] = {}  # theme id -> level
+        self.work_keys: dict[str, str] = {}  # bib key -> work id
+        self.theories: dict[str, str] = {}  # theory slug -> id
+        self.constructs: dict[str, str] = {}  # "theory/construct" -> id
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    def _step(self, fn, *args) -> None:
+        """Run one reading step; a file-level error is recorded and the other files still checked."""
+        try:
+            fn(*args)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+
+    # -- study.yaml -------------------------------------------------------------------------
+
+    def read_study(self) -> None:
+        path = self.path("study.yaml")
+        if not path.exists():
+            raise InputError(f"{self.folder}: not a study bundle (no study.yaml)")
+        data = read_yaml(path)
+        if not isinstance(data, dict):
+            raise InputError(f"study.yaml:1: expected a mapping with at least id and title")
+        study = str(data.get("id") or "")
+        if not STUDY_ID.match(study):
+            raise InputError(f"study.yaml:{line_of(data)}: id must be a lower-case slug such as 'my-study', got {study!r}")
+        if not data.get("title"):
+            self.problem(f"study.yaml:{line_of(data)}", "title is required")
+        year = data.get("year")
+        if year is not None and not isinstance(year, int):
+            self.problem(f"study.yaml:{line_of(data)}", f"year must be a whole number, got {year!r}")
+            year = None
+        self.study = study
+        self.batch = Batch(f"study:{study}", path=str(self.folder), loader="study")
+        text = {k: (str(data[k]).strip() if data.get(k) is not None else None) for k in (
+            "design", "method", "research_question", "setting", "participants_summary")}
+        self.batch.node(
+            "Study", study, origin="study.yaml:1", name=str(data.get("title") or study),
+            title=str(data.get("title") or ""), authors=[str(a) for a in data.get("authors") or []],
+            year=year, keywords=[str(k) for k in data.get("keywords") or []], **text,
+        )
+
+    def scoped_node(self, kind: str, id_: str, origin: str, **props) -> str:
+        """A node of this study; the first time it is met, also its IN_STUDY relation."""
+        if id_ not in self.batch.nodes.get(kind, {}):
+            self.batch.node(kind, id_, origin=origin, study=self.study, **props)
+            self.batch.rel("IN_STUDY", (kind, id_), ("Study", self.study), origin=origin)
+        return id_
+
+    # -- codebook ---------------------------------------------------------------------------
+
+    def read_codebook(self) -> None:
+        path = next((self.path(n) for n in CODEBOOK_NAMES if self.path(n).exists()), None)
+        if path is None:
+            raise InputError(f"{self.folder}: no codebook.csv or codebook.xlsx")
+        rows = read_table(path, ("code", "emerging_theme", "final_theme"))
+        parent_of: dict[str, tuple[str, str]] = {}  # emerging id -> (final id, origin)
+        links: set[tuple[str, str]] = set()
+        for row in rows:
+            cells = {c: row.get(c) for c in ("code", "emerging_theme", "final_theme")}
+            empty = [c for c, v in cells.items() if not v]
+            if empty:
+                self.problem(row.origin, f"empty {', '.join(empty)}")
+                continue
+            final = self.theme(cells["final_theme"], "final", row.origin)
+            emerging = self.theme(cells["emerging_theme"], "emerging", row.origin)
+            if final is None or emerging is None:
+                continue
+            known = parent_of.get(emerging)
+            if known and known[0] != final:
+                self.problem(row.origin, f"emerging theme {cells['emerging_theme']!r} is under two final themes "
+                             f"(also at {known[1]})")
+                continue
+            if not known:
+                parent_of[emerging] = (final, row.origin)
+                self.batch.rel("SUBTHEME_OF", ("Theme", emerging), ("Theme", final), origin=row.origin)
+            code = self.codes.add(cells["code"], scoped(self.study, "code", cells["code"]))
+            self.scoped_node("Code", code, row.origin, name=self.codes.display[match_key(cells["code"])])
+            if row.get("description"):
+                self.batch.node("Code", code, description=row.get("description"))
+            if (code, emerging) not in links:
+                links.add((code, emerging))
+                self.batch.rel("IN_THEME", ("Code", code), ("Theme", emerging), origin=row.origin)
+
+    def theme(self, name: str, level: str, origin: str) -> str | None:
+        """The theme called ``name`` at ``level``; one name cannot stand at two levels."""
+        id_ = self.themes.add(name, scoped(self.study, "theme", name))
+        if self.levels.setdefault(id_, level) != level:
+            self.problem(origin, f"{name!r} is used both as a {self.levels[id_]} and as a {level} theme")
+            return None
+        return self.scoped_node("Theme", id_, origin, name=self.themes.display[match_key(name)], level=level)
+
+    # -- themes.csv, participants.csv, extracts.csv -----------------------------------------
+
+    def read_themes(self) -> None:
+        path = self.path("themes.csv")
+        if not path.exists():
+            return
+        for row in read_table(path, ("theme",)):
+            id_ = self.themes.get(row.get("theme"))
+            if id_ is None:
+                self.problem(row.origin, f"theme {row.get('theme')!r} is not in the codebook")
+                continue
+            level = row.get("level")
+            if level and level.lower() != self.levels[id_]:
+                self.problem(row.origin, f"theme {row.get('theme')!r} is {self.levels[id_]} in the codebook, not {level}")
+            self.batch.node("Theme", id_, description=row.get("description") or None,
+                            title_quote=row.get("title_quote") or None, colour=row.get("colour") or None)
+
+    def read_participants(self) -> None:
+        path = self.path("participants.csv")
+        if not path.exists():
+            return
+        for row in read_table(path, ("id",)):
+            pid = row.get("id")
+            if not pid:
+                self.problem(row.origin, "empty participant id")
+                continue
+            if self.participants.get(pid):
+                self.problem(row.origin, f"duplicate participant id {pid!r}")
+                continue
+            node = self.participants.add(pid, scoped(self.study, "participant", pid))
+            attrs = {k: v.strip() for k, v in row.values.items() if k != "id" and v and v.strip()}
+            self.scoped_node("Participant", node, row.origin, name=pid,
+                             attributes=json.dumps(attrs, ensure_ascii=False, sort_keys=True))
+
+    def read_extracts(self) -> None:
+        path = self.path("extracts.csv")
+        if not path.exists():
+            return
+        seen: dict[str, str] = {}
+        for row in read_table(path, ("id", "text")):
+            eid, text = row.get("id"), row.get("text")
+            if not eid or not text:
+                self.problem(row.origin, "an extract needs an id and a text")
+                continue
+            if eid in seen:
+                self.problem(row.origin, f"duplicate extract id {eid!r} (first at line {seen[eid]})")
+                continue
+            seen[eid] = str(row.line)
+            refs = self._extract_links(row)
+            if refs is None:
+                continue
+            themes, codes, speaker = refs
+            name = f"{eid} ({row.get('participant')})" if speaker else eid
+            xid = self.scoped_node("Extract", scoped(self.study, "extract", eid), row.origin, name=name, text=text,
+                                   section=row.get("section") or None, page=row.get("page") or None)
+            for t in themes:
+                self.batch.rel("ILLUSTRATES", ("Extract", xid), ("Theme", t), origin=row.origin)
+            for c in codes:
+                self.batch.rel("CODED_AS", ("Extract", xid), ("Code", c), origin=row.origin)
+            if speaker:
+                self.batch.rel("SPOKEN_BY", ("Extract", xid), ("Participant", speaker), origin=row.origin)
+
+    def _extract_links(self, row: Row):
+        ok = True
+        themes, codes = [], []
+        for name in split_list(row.get("themes")):
+            tid = self.themes.get(name)
+            if tid is None:
+                self.problem(row.origin, f"unknown theme {name!r}")
+                ok = False
+            themes.append(tid)
+        for name in split_list(row.get("codes")):
+            cid = self.codes.get(name)
+            if cid is None:
+                self.problem(row.origin, f"unknown code {name!r}")
+                ok = False
+            codes.append(cid)
+        speaker = None
+        if row.get("participant"):
+            speaker = self.participants.get(row.get("participant"))
+            if speaker is None:
+                self.problem(row.origin, f"unknown participant {row.get('participant')!r}")
+                ok = False
+        return (dict.fromkeys(themes), dict.fromkeys(codes), speaker) if ok else None
+
+    # -- references, theories, findings ------------------------------------------------------
+
+    def read_references(self) -> None:
+        path = self.path("references.bib")
+        if not path.exists():
+            return
+        from .references import add_works, merge_works, read_references
+
+        works, problems = read_references(path)
+        self.problems.extend(problems)
+        self.work_keys = add_works(self.batch, merge_works(works))
+
+    def read_theories(self) -> None:
+        path = self.path("theories.yaml")
+        if not path.exists():
+            return
+        data = read_yaml(path) or {}
+        for theory in data.get("theories") or []:
+            where = f"theories.yaml:{line_of(theory)}"
+            tslug = str(theory.get("id") or "")
+            if not tslug or not theory.get("name"):
+                self.problem(where, "a theory needs an id and a name")
+                continue
+            tid = self.batch.node("Theory", f"theory/{slug(tslug)}", origin=where, name=str(theory["name"]),
+                                  description=_text(theory.get("description")))
+            self.theories[tslug] = tid
+            key = theory.get("proposed_in")
+            if key:
+                if key not in self.work_keys:
+                    self.problem(where, f"proposed_in {key!r} is not a key of references.bib")
+                else:
+                    self.batch.rel("PROPOSED_IN", ("Theory", tid), ("Work", self.work_keys[key]), origin=where)
+            for construct in theory.get("constructs") or []:
+                cwhere = f"theories.yaml:{line_of(construct)}"
+                cslug = str(construct.get("id") or "")
+                if not cslug or not construct.get("name"):
+                    self.problem(cwhere, "a construct needs an id and a name")
+                    continue
+                cid = self.batch.node("Construct", f"{tid}/{slug(cslug)}", origin=cwhere, name=str(construct["name"]),
+                                      theory=tid, description=_text(construct.get("description")))
+                self.constructs[f"{tslug}/{cslug}"] = cid
+                self.batch.rel("PART_OF", ("Construct", cid), ("Theory", tid), origin=cwhere)
+
+    def read_findings(self) -> None:
+        path = self.path("findings.yaml")
+        if not path.exists():
+            return
+        data = read_yaml(path) or {}
+        seen = set()
+        for finding in data.get("findings") or []:
+            where = f"findings.yaml:{line_of(finding)}"
+            fslug = str(finding.get("id") or "")
+            if not fslug:
+                self.problem(where, "a finding needs an id")
+                continue
+            if fslug in seen:
+                self.problem(where, f"duplicate finding id {fslug!r}")
+                continue
+            seen.add(fslug)
+            status = finding.get("status") or "confirmed"
+            if status not in ("confirmed", "unconfirmed"):
+                self.problem(where, f"status must be confirmed or unconfirmed, got {status!r}")
+            fid = self.scoped_node("Finding", scoped(self.study, "finding", fslug), where, name=str(finding.get("title") or fslug),
+                                   statement=_text(finding.get("statement")), section=_text(finding.get("section")),
+                                   status=status)
+            for name in finding.get("themes") or []:
+                tid = self.themes.get(str(name))
+                if tid is None:
+                    self.problem(where, f"unknown theme {name!r}")
+                else:
+                    self.batch.rel("DERIVED_FROM", ("Finding", fid), ("Theme", tid), origin=where)
+            for link in finding.get("links") or []:
+                self._link(fid, link)
+
+    def _link(self, fid: str, link: dict) -> None:
+        where = f"findings.yaml:{line_of(link)}"
+        stance = str(link.get("stance") or "").lower()
+        if stance not in STANCES:
+            self.problem(where, f"stance must be one of {', '.join(STANCES)}, got {link.get('stance')!r}")
+            return
+        given = [k for k in TARGET_KEYS if link.get(k)]
+        if len(given) != 1:
+            self.problem(where, "a link names exactly one of work, theory or construct")
+            return
+        kind = given[0]
+        name = str(link[kind])
+        table = {"work": self.work_keys, "theory": self.theories, "construct": self.constructs}[kind]
+        if name not in table:
+            source = "references.bib" if kind == "work" else "theories.yaml"
+            self.problem(where, f"{kind} {name!r} is not in {source}")
+            return
+        if not link.get("evidence"):
+            self.problem(where, "a link needs the evidence sentence that justifies it")
+            return
+        self.batch.rel(stance.upper(), ("Finding", fid), (kind.capitalize(), table[name]), origin=where,
+                       evidence=_text(link["evidence"]))
+
+
+def _text(value) -> str | None:
+    return None if value is None else " ".join(str(value).split())
+
+
+def read_study(folder: Path) -> Batch:
+    """The bundle in ``folder`` as a Batch, or an InputError listing every problem found."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    reader = StudyReader(folder)
+    reader.read_study()
+    steps = [reader.read_codebook, reader.read_themes, reader.read_participants, reader.read_extracts,
+             reader.read_references, reader.read_theories, reader.read_findings]
+    for step in steps:
+        reader._step(step)
+    if reader.problems:
+        raise InputError(reader.problems)
+    return reader.batch
+
