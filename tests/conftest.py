@@ -79,4 +79,4 @@ def store_args(store_kind, tmp_path):
         with open_store(neo4j=uri) as s:
             wipe_neo4j(s)
         return ["--neo4j", uri]
-    return ["--db", str(tmp_path / "cli.db")]
+    return ["--db", str(tmp_path / "kb.db")]

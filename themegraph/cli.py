@@ -157,25 +157,55 @@ def load_study(
     apply_batch(ctx.obj, read_study(folder), dry_run=dry_run, force=force)
 
 
-def run() -> None:
-    """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1."""
-    try:
-        code = app(standalone_mode=False)
-    except ThemeGraphError as exc:
-        if isinstance(exc, InputError):
-            for problem in exc.problems:
-                err.print(f"Error: {problem}", markup=False)
-        else:
-            err.print(f"Error: {exc}", markup=False)
-        sys.exit(1)
-    except typer.Abort:
-        err.print("Aborted.")
-        sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and maps.")] = Path("demo"),
+    example: Annotated[Path, typer.Option("--example", help="The study bundle to build from.")] = EXAMPLE,
+):
+    """Build a fresh embedded knowledge base from the worked example, with its maps."""
+    import shutil
+
+    from .loaders.study import read_study
+
+    db = out / "themegraph.db"
+    for stale in (db, db.with_name(db.name + ".wal"), db.with_name(db.name + ".lock")):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    batch = read_study(example)
+    with open_store(db=str(db)) as store:
+        err.print(store.apply(batch).summary())
+        written = [db]
+    err.print("\nWrote:")
+    for path in written:
+        err.print(f"  {path}")
+    err.print("\nTry next:")
+    for hint in DEMO_HINTS:
+        err.print(f"  themegraph --db {db} {hint}", markup=False)
+
+
+DEMO_HINTS = (
+    "stats",
+    'cypher "MATCH (p:Participant)<-[:SPOKEN_BY]-(e:Extract) RETURN p.name AS participant, count(e) AS extracts '
+    'ORDER BY extracts DESC LIMIT 5"',
+)
+
+
+def run() -> None:
+    """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1.
+
+    Typer's standalone mode already turns usage errors into exit 2 and help into exit 0; any
+    other exception escapes it, so the ones users can act on are caught here.
+    """
+    try:
+        app()
+    except ThemeGraphError as exc:
+        problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
+        for problem in problems:
+            err.print(f"Error: {problem}", markup=False)
+        sys.exit(1)

@@ -65,7 +65,7 @@ class Batch:
         allowed = {p.name: p.type for p in declared.columns}
         row = self.nodes[kind].setdefault(id, {})
         for key, value in props.items():
-            if key not in allowed or key in ("id", "sources", "loaded_at"):
+            if key not in allowed or key in ("id", "kind", "sources", "loaded_at"):
                 raise BatchError(f"{kind} {id!r}: unknown property {key!r}")
             value = _coerce(value, allowed[key], f"{kind} {id!r} property {key!r}")
             if value is not None or key not in row:
@@ -83,7 +83,7 @@ class Batch:
         allowed_props = {p.name: p.type for p in declared.columns}
         row = {"src": src[1], "dst": dst[1], "origin": origin}
         for key, value in props.items():
-            if key not in allowed_props or key in ("source", "loaded_at", "origin"):
+            if key not in allowed_props or key in ("kind", "source", "loaded_at", "origin"):
                 raise BatchError(f"{type_} {src[1]!r}->{dst[1]!r}: unknown property {key!r}")
             row[key] = _coerce(value, allowed_props[key], f"{type_} property {key!r}")
         self.rels[(type_, src[0], dst[0])].append(row)

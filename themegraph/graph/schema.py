@@ -8,7 +8,8 @@ reach Cypher come only from here, never from user input.
 Every node has a stable string ``id`` (deterministic from its content, scoped by study where it
 belongs to one), a display ``name``, and provenance: ``sources`` (the named sources that
 contributed it), ``origin`` (file and line or record it came from) and ``loaded_at``.
-Every relation records ``source``, ``origin`` and ``loaded_at`` likewise.
+Every relation records ``source``, ``origin`` and ``loaded_at`` likewise.  Nodes and relations
+also carry ``kind`` (their label or type) so that named queries stay portable across stores.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ class NodeKind:
 
     @property
     def columns(self) -> tuple[Prop, ...]:
-        """All properties in storage order: id, name, own properties, provenance."""
-        return (Prop("id"), Prop("name"), *self.props, *NODE_PROVENANCE)
+        """All properties in storage order: id, name, kind, own properties, provenance."""
+        return (Prop("id"), Prop("name"), KIND, *self.props, *NODE_PROVENANCE)
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,13 @@ class RelKind:
 
     @property
     def columns(self) -> tuple[Prop, ...]:
-        """All properties in storage order: own properties, then provenance."""
-        return (*self.props, *REL_PROVENANCE)
+        """All properties in storage order: kind, own properties, then provenance."""
+        return (KIND, *self.props, *REL_PROVENANCE)
 
+
+#: The node label or relation type, also stored as a property: Ladybug spells the function that
+#: reads it ``label()`` and Neo4j ``labels()``/``type()``, so portable queries read ``x.kind``.
+KIND = Prop("kind", STRING, "the node's label or the relation's type (for portable queries)")
 
 NODE_PROVENANCE = (
     Prop("sources", STRINGS, "named sources (loads) that contributed this node"),

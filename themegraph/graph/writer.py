@@ -39,6 +39,7 @@ def _complete(kind: NodeKind, id_: str, row: dict, loaded_at: str) -> dict:
     """A node row with every declared column, in schema order."""
     full = {p.name: row.get(p.name) for p in kind.columns}
     full["id"] = id_
+    full["kind"] = kind.name
     if full["name"] is None:
         full["name"] = id_
     full["loaded_at"] = loaded_at
@@ -117,7 +118,7 @@ def write_batch(ops: WriteOps, batch: Batch, loaded_at: str) -> LoadReport:
         rel = rel_kind(type_)
         full = [
             {"src": r["src"], "dst": r["dst"], **{p.name: r.get(p.name) for p in rel.columns}}
-            | {"source": source, "loaded_at": loaded_at}
+            | {"kind": rel.name, "source": source, "loaded_at": loaded_at}
             for r in rows
         ]
         ops.insert_rels(rel, src, dst, full)
