@@ -99,7 +99,7 @@ def edit(path, old, new):
         ("codebook.csv", "Client not wanting to be there,Ambivalence,", "Client not wanting to be there,,",
          "codebook.csv:5: empty emerging_theme"),
         ("findings.yaml", "work: drapeau2005", "work: nobody2099", "is not in references.bib"),
-        ("study.yaml", "id: mandatory-therapy", "id: [mandatory", "study.yaml:1:"),
+        ("study.yaml", "id: mandatory-therapy", "id: [mandatory", "study.yaml:2:6: malformed YAML"),
     ],
 )
 def test_bad_input_is_refused_with_file_and_line_and_nothing_written(bundle, tmp_path, file, old, new, message):
