@@ -38,7 +38,8 @@ def _arrow(columns: list[tuple[str, str]], rows: list[dict]) -> pa.Table:
 def _plain(value):
     """Ladybug values as plain Python: nodes and relations become property dicts."""
     if isinstance(value, dict) and "_LABEL" in value:
-        out = {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
+        # nodes in paths carry every table's columns; absent (null) ones are left out, as in Neo4j
+        out = {k: _plain(v) for k, v in value.items() if not k.startswith("_") and v is not None}
         out["_label"] = value["_LABEL"]
         return out
     if isinstance(value, dict) and "_nodes" in value:

@@ -6,8 +6,10 @@ Each file in this folder starts with comment lines::
     // question: Which findings support, extend or challenge which theory, with what evidence?
     // param theory: string = "" | part of a theory, construct or work name; empty for all
     // columns: study, finding, stance, target_kind, target, evidence
+    // keep order: names          (optional: list columns whose order means something)
 
-The header is checked when the catalogue loads (name matches the file, every ``$param`` used is
+List values are sorted before they are returned (``collect`` has no defined order and Cypher no
+portable list sort) except in the columns named under ``keep order``.  The header is checked when the catalogue loads (name matches the file, every ``$param`` used is
 declared and vice versa, every column is returned), so a broken query fails at start-up and in
 the tests rather than in front of a user.  A per-store variant ``NAME.ladybug.cypher`` or
 ``NAME.neo4j.cypher`` may replace the body where the dialects truly differ.
@@ -24,7 +26,7 @@ from pathlib import Path
 from ..errors import ThemeGraphError
 
 HERE = Path(__file__).parent
-TYPES = {"string": str, "int": int, "float": float, "bool": bool}
+TYPES = {"string": str, "int": int, "float": float, "bool": bool, "words": list}
 _PARAM_LINE = re.compile(r"^param\s+(\w+)\s*:\s*(\w+)\s*=\s*(.*?)\s*\|\s*(.+)$")
 _USED = re.compile(r"\$(\w+)")
 _RETURN_ALIAS = re.compile(r"\bAS\s+(\w+)", re.IGNORECASE)
@@ -42,7 +44,17 @@ class Param:
     doc: str
 
     def parse(self, raw):
-        """A value given on the command line or from Python, checked against the declared type."""
+        """A value given on the command line or from Python, checked against the declared type.
+
+        ``words`` is a list of lower-cased words: Cypher has no portable split(), so text given
+        as one string is split here.  No words becomes ``[""]`` (which every text contains):
+        Ladybug cannot type an empty list parameter.
+        """
+        if self.type == "words":
+            items = raw.split() if isinstance(raw, str) else raw
+            if not isinstance(items, (list, tuple)) or not all(isinstance(w, str) for w in items):
+                raise CatalogError(f"parameter {self.name!r} must be words, got {raw!r}")
+            return [w.lower() for w in items] or [""]
         if isinstance(raw, str) and self.type != "string":
             try:
                 raw = json.loads(raw)
@@ -64,6 +76,7 @@ class Query:
     params: tuple[Param, ...]
     columns: tuple[str, ...]
     cypher: str
+    keep_order: tuple[str, ...] = ()
     variants: dict = field(default_factory=dict, hash=False, compare=False)
     path: Path | None = None
 
@@ -82,7 +95,7 @@ class Query:
         if unknown:
             valid = ", ".join(known) or "none"
             raise CatalogError(f"query {self.name!r} has no parameter {', '.join(unknown)} (valid: {valid})")
-        return {name: (p.parse(given[name]) if name in given else p.default) for name, p in known.items()}
+        return {name: p.parse(given[name] if name in given else p.default) for name, p in known.items()}
 
     def describe(self) -> dict:
         return {
@@ -136,7 +149,10 @@ def parse(path: Path) -> Query:
     missing = [c for c in columns if c not in returned]
     if missing:
         raise CatalogError(f"{where}: columns {missing} are not returned (RETURN ... AS {missing[0]})")
-    return Query(name, header["question"], tuple(params), columns, cypher, path=path)
+    keep = tuple(c.strip() for c in header.get("keep order", "").split(",") if c.strip())
+    if set(keep) - set(columns):
+        raise CatalogError(f"{where}: 'keep order' names columns that are not returned: {sorted(set(keep) - set(columns))}")
+    return Query(name, header["question"], tuple(params), columns, cypher, keep, path=path)
 
 
 @lru_cache(maxsize=1)
@@ -166,9 +182,24 @@ def get(name: str) -> Query:
     return queries[name]
 
 
+def normalise(value):
+    """Collected lists come back in no defined order: sort them so answers are comparable."""
+    if isinstance(value, list):
+        items = [normalise(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return value
+
+
 def run(store, name: str, params: dict | None = None) -> list[dict]:
-    """Run a named query on a store with parameters (defaults filled in)."""
+    """Run a named query on a store with parameters (defaults filled in).
+
+    List values are sorted, and rows of a query without ORDER BY are sorted too, so the same
+    question gets the same answer, row for row, from either store.
+    """
     query = get(name)
     bound = query.bind(params or {})
     rows = store.query(query.text_for(store.name), bound)
-    return [{c: row.get(c) for c in query.columns} for row in rows]
+    out = [{c: row.get(c) if c in query.keep_order else normalise(row.get(c)) for c in query.columns} for row in rows]
+    if not query.ordered:
+        out.sort(key=lambda r: json.dumps(r, sort_keys=True, default=str))
+    return out
