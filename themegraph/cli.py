@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 load_app = typer.Typer(help="Load sources into the knowledge base.", no_args_is_help=True)
 app.add_typer(load_app, name="load")
+query_app = typer.Typer(help="Named literature-review and analysis queries.", no_args_is_help=True)
+app.add_typer(query_app, name="query")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -155,6 +157,51 @@ def load_study(
     from .loaders.study import read_study
 
     apply_batch(ctx.obj, read_study(folder), dry_run=dry_run, force=force)
+
+
+@query_app.command("list")
+def query_list(fmt: FormatOpt = Format.table):
+    """List the named queries with the question each answers and its parameters."""
+    from .queries import catalog
+
+    rows = [q.describe() for q in catalog.catalog().values()]
+    if fmt is not Format.json:
+        rows = [{**r, "params": [f"{p['name']}={json.dumps(p['default'])}" for p in r["params"]]} for r in rows]
+    emit(rows, fmt, ["name", "question", "params", "columns"])
+
+
+@query_app.command("show")
+def query_show(name: Annotated[str, typer.Argument(help="Query name (see `query list`).")]):
+    """Print a named query: its header and Cypher."""
+    from .queries import catalog
+
+    sys.stdout.write(catalog.get(name).path.read_text(encoding="utf-8"))
+
+
+@query_app.command("run")
+def query_run(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Query name (see `query list`).")],
+    param: ParamOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Write to a file instead: .csv, .json, .md or .xlsx.")
+    ] = None,
+):
+    """Run a named query with parameters and print (or save) its rows."""
+    from .output import write_file
+    from .queries import catalog
+
+    query = catalog.get(name)
+    params = {k: v for k, v in parse_params(param).items()}
+    query.bind(params)  # unknown or ill-typed parameters fail before the store is opened
+    with ctx.obj.open(read_only=True) as store:
+        rows = catalog.run(store, name, params)
+    if out:
+        write_file(rows, out, list(query.columns))
+        err.print(f"wrote {len(rows)} rows to {out}")
+    else:
+        emit(rows, fmt, list(query.columns))
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"

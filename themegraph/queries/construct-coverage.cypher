@@ -18,9 +18,8 @@ WITH t, c,
 RETURN t.name AS theory, c.name AS construct, supported AS supported, extended AS extended,
        challenged AS challenged,
        CASE WHEN supported + extended + challenged = 0 THEN 'untouched'
-            WHEN challenged > 0 AND extended > 0 THEN 'extended and challenged'
-            WHEN challenged > 0 THEN 'challenged'
-            WHEN extended > 0 THEN 'extended'
-            ELSE 'supported' END AS status,
+            ELSE trim(CASE WHEN supported > 0 THEN 'supported ' ELSE '' END
+                      + CASE WHEN extended > 0 THEN 'extended ' ELSE '' END
+                      + CASE WHEN challenged > 0 THEN 'challenged' ELSE '' END) END AS status,
        findings AS findings, themes AS themes
 ORDER BY theory, construct

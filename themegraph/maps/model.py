@@ -1,0 +1,114 @@
+"""What a map is, independent of how it is drawn: nodes, edges, legend and the page's filters.
+
+Builders (one module per map kind) produce a ``MapData``; ``layout`` gives its nodes positions;
+the writers (``html``, ``figure``) draw it.  Keeping the map as plain data lets the interactive
+page and the static figure show the same graph, and lets the benchmark feed the writers a
+synthetic map of any size.
+
+Tooltips are lists of ``(role, text)`` pairs, never markup: the page builds them with
+``textContent`` and the figure ignores them, so nothing a study contains can become HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Roles a tooltip line may have: heading, meta line, paragraph, quote, attribution.
+TIP_ROLES = ("h", "m", "p", "q", "a")
+
+#: Shapes a node may have (vis-network names; ``figure`` maps them to matplotlib markers).
+SHAPES = ("dot", "square", "diamond", "triangle", "star")
+
+#: Above this many nodes a map starts with physics off and gets a cheaper layout.
+LARGE = 300
+
+Tip = list[tuple[str, str]]
+
+
+@dataclass
+class MapNode:
+    """One drawn node.
+
+    ``themes`` holds the ids of the themes the node belongs to (with their ancestors), so that
+    filtering by a final theme keeps everything under it; ``None`` means the theme filter does
+    not apply to this node.  ``stances`` likewise holds the stances of the links that touch it.
+    ``parents`` are the nodes that can collapse it (themes map) and precede it in
+    ``MapData.nodes``; ``column`` places it in a layered map; ``group`` (a cluster) keeps it
+    together with its group in a large force layout.
+    """
+
+    id: str
+    label: str
+    kind: str
+    color: str
+    size: float = 10.0
+    shape: str = "dot"
+    font_size: int = 14
+    tip: Tip = field(default_factory=list)
+    themes: tuple[str, ...] | None = None
+    stances: tuple[str, ...] | None = None
+    parents: tuple[str, ...] = ()
+    column: int = 0
+    group: str | None = None
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass
+class MapEdge:
+    """One drawn edge; ``stance`` is set on edges the stance filter applies to."""
+
+    source: str
+    target: str
+    kind: str
+    color: str
+    width: float = 1.0
+    label: str = ""
+    tip: Tip = field(default_factory=list)
+    stance: str | None = None
+    dashed: bool = False
+    arrow: bool = False
+    weight: float = 1.0
+
+
+@dataclass
+class LegendEntry:
+    """One legend line: a swatch (a node shape or a ``line``/``dashed`` edge) and its text."""
+
+    section: str
+    label: str
+    color: str
+    shape: str = "dot"
+
+
+@dataclass
+class MapData:
+    """A complete map, ready to lay out and write.
+
+    ``theme_options`` are the themes offered by the page's theme filter as (id, name, depth);
+    ``stance_options`` the stances its stance filter offers.  ``collapsed`` lists the nodes that
+    start collapsed; ``layout`` names the layout ``layout.place`` uses (tree, layered, force); ``note`` is a line
+    under the legend (what node size means ...).
+    """
+
+    kind: str
+    title: str
+    subtitle: str = ""
+    nodes: list[MapNode] = field(default_factory=list)
+    edges: list[MapEdge] = field(default_factory=list)
+    legend: list[LegendEntry] = field(default_factory=list)
+    theme_options: list[tuple[str, str, int]] = field(default_factory=list)
+    stance_options: list[str] = field(default_factory=list)
+    collapsed: list[str] = field(default_factory=list)
+    layout: str = "force"
+    note: str = ""
+
+    @property
+    def large(self) -> bool:
+        """Too many nodes for live physics and every label: the page and figure economise."""
+        return len(self.nodes) > LARGE
+
+    @property
+    def physics(self) -> bool:
+        """Physics starts on for small force-laid maps; the precomputed layout is kept otherwise."""
+        return self.layout == "force" and not self.large
