@@ -7,6 +7,7 @@ Data goes to stdout, messages to stderr.  Errors a user can act on print ``Error
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -29,6 +30,10 @@ load_app = typer.Typer(help="Load sources into the knowledge base.", no_args_is_
 app.add_typer(load_app, name="load")
 query_app = typer.Typer(help="Named literature-review and analysis queries.", no_args_is_help=True)
 app.add_typer(query_app, name="query")
+export_app = typer.Typer(help="Write the knowledge base (or part of it) to files.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+import_app = typer.Typer(help="Read a whole knowledge base back from files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -202,6 +207,64 @@ def query_run(
         err.print(f"wrote {len(rows)} rows to {out}")
     else:
         emit(rows, fmt, list(query.columns))
+
+
+@app.command()
+def check(ctx: typer.Context, fmt: FormatOpt = Format.table):
+    """Check integrity: provenance, counts per load, study scope, orphans. Exit 1 on a failure."""
+    from .graph.check import passed, run_checks
+
+    with ctx.obj.open(read_only=True) as store:
+        results = run_checks(store)
+    emit(results, fmt, ["check", "status", "count", "detail"])
+    if not passed(results):
+        raise ThemeGraphError("integrity check failed (see the FAIL rows above)")
+
+
+@export_app.command("jsonl")
+def export_jsonl(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="Folder to write the dump into.")]):
+    """Dump the whole knowledge base, losslessly, as JSON Lines (one file per kind)."""
+    from .graph.transfer import write_jsonl
+
+    with ctx.obj.open(read_only=True) as store:
+        counts = write_jsonl(store, folder)
+    err.print(f"wrote {sum(counts.values())} rows to {folder}")
+
+
+@import_app.command("jsonl")
+def import_jsonl(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="A folder written by export jsonl.")]):
+    """Restore a JSON Lines dump into an empty knowledge base (all or nothing)."""
+    from .graph.transfer import read_jsonl, restore
+
+    nodes, rels = read_jsonl(folder)
+    with ctx.obj.open() as store:
+        report = restore(store, nodes, rels)
+    err.print(f"restored {sum(report.written.values())} rows from {folder}")
+
+
+@app.command()
+def copy(
+    ctx: typer.Context,
+    to: Annotated[Optional[str], typer.Option("--to", help="Neo4j URI to copy this embedded knowledge base into.")] = None,
+    from_: Annotated[
+        Optional[str], typer.Option("--from", help="Neo4j URI to copy from, into this embedded knowledge base.")
+    ] = None,
+):
+    """Copy a whole knowledge base between the embedded store and Neo4j; verify counts and queries."""
+    from .graph.transfer import copy as copy_all
+    from .queries import catalog
+
+    if bool(to) == bool(from_):
+        raise typer.BadParameter("give exactly one of --to URI or --from URI")
+    embedded = open_store(db=ctx.obj.db or os.environ.get("THEMEGRAPH_DB") or "themegraph.db", read_only=bool(to))
+    with embedded, open_store(neo4j=to or from_) as server:
+        source, target = (embedded, server) if to else (server, embedded)
+        report = copy_all(source, target)
+        differ = [n for n in catalog.catalog() if catalog.run(source, n) != catalog.run(target, n)]
+    err.print(f"copied {sum(report.written.values())} rows; counts equal")
+    if differ:
+        raise ThemeGraphError(f"the copy answers these queries differently: {', '.join(differ)}")
+    err.print(f"all {len(catalog.catalog())} named queries give identical answers on both stores")
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"

@@ -20,10 +20,9 @@ import ladybug
 import pyarrow as pa
 
 from ..errors import StoreError
-from . import writer
-from .batch import Batch
 from .schema import BOOL, FLOAT, INT, STRINGS, NodeKind, RelKind, ladybug_ddl
-from .store import LoadReport, Store, now_iso
+from .store import Store
+from .writer import LoadReport
 
 _ARROW = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), STRINGS: pa.list_(pa.string())}
 
@@ -173,22 +172,6 @@ class LadybugStore(Store):
             if isinstance(exc, RuntimeError):
                 raise StoreError(f"the load was rolled back, nothing was written: {exc}") from None
             raise
-
-    def apply(self, batch: Batch, *, force: bool = False) -> LoadReport:
-        if not force and self._fingerprint(batch.source) == batch.fingerprint():
-            return LoadReport(batch.source, skipped=True)
-        loaded_at = now_iso()
-        return self._write(lambda ops: writer.write_batch(ops, batch, loaded_at))
-
-    def drop_source(self, source: str) -> LoadReport:
-        loaded_at = now_iso()
-        return self._write(lambda ops: writer.drop_source(ops, source, loaded_at))
-
-    def _fingerprint(self, source: str) -> str | None:
-        rows = self.query("MATCH (s:Source) WHERE s.id = $id RETURN s.fingerprint AS f", {"id": source})
-        return rows[0]["f"] if rows else None
-
-    # -- reads -----------------------------------------------------------------------------
 
     def query(self, cypher: str, params: dict | None = None) -> list[dict]:
         conn = ladybug.Connection(self.db)

@@ -15,10 +15,9 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from ..errors import StoreError
-from . import writer
-from .batch import Batch
 from .schema import NodeKind, RelKind, neo4j_constraints, neo4j_node_create, neo4j_node_update, neo4j_rel_create
-from .store import LoadReport, Store, now_iso
+from .store import Store
+from .writer import LoadReport
 
 BATCH_ROWS = 5000
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
@@ -118,7 +117,11 @@ class Neo4jStore(Store):
         self.database = os.environ.get("NEO4J_DATABASE") or None
         try:
             self.driver = GraphDatabase.driver(
-                uri, auth=(user, password), connection_timeout=CONNECT_TIMEOUT, max_transaction_retry_time=30
+                uri,
+                auth=(user, password),
+                connection_timeout=CONNECT_TIMEOUT,
+                max_transaction_retry_time=30,
+                notifications_min_severity="OFF",  # warnings about absent properties are not news
             )
             self.driver.verify_connectivity()
         except AuthError:
@@ -137,7 +140,7 @@ class Neo4jStore(Store):
             self._schema_ready = True
 
     def _write(self, fn) -> LoadReport:
-        self._ensure_schema()
+        self._ensure_schema()  # constraints before the first MERGE/CREATE
         try:
             with self.driver.session(database=self.database) as session:
                 return session.execute_write(lambda tx: fn(_Ops(tx)))
@@ -145,19 +148,6 @@ class Neo4jStore(Store):
             raise StoreError(f"Neo4j rolled the load back, nothing was written: {exc.message}") from None
         except ServiceUnavailable as exc:
             raise StoreError(f"lost Neo4j at {self.uri} during the load; it was rolled back: {exc}") from None
-
-    def apply(self, batch: Batch, *, force: bool = False) -> LoadReport:
-        self._ensure_schema()
-        if not force:
-            rows = self.query("MATCH (s:Source {id: $id}) RETURN s.fingerprint AS f", {"id": batch.source})
-            if rows and rows[0]["f"] == batch.fingerprint():
-                return LoadReport(batch.source, skipped=True)
-        loaded_at = now_iso()
-        return self._write(lambda ops: writer.write_batch(ops, batch, loaded_at))
-
-    def drop_source(self, source: str) -> LoadReport:
-        loaded_at = now_iso()
-        return self._write(lambda ops: writer.drop_source(ops, source, loaded_at))
 
     def query(self, cypher: str, params: dict | None = None) -> list[dict]:
         try:

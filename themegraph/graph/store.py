@@ -7,52 +7,15 @@ embedded database at ``--db PATH`` / ``THEMEGRAPH_DB`` / ``./themegraph.db``.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 
+from . import writer
 from .batch import Batch
 from .schema import NODES, RELS
+from .writer import LoadReport, now_iso
 
 DEFAULT_DB = "themegraph.db"
-
-
-@dataclass
-class LoadReport:
-    """What applying a batch did."""
-
-    source: str
-    skipped: bool = False
-    written: dict[str, int] = field(default_factory=dict)
-    removed_nodes: int = 0
-
-    def summary(self) -> str:
-        if self.skipped:
-            return f"{self.source}: unchanged since the last load; nothing written"
-        parts = ", ".join(f"{n} {k}" for k, n in sorted(self.written.items()) if n)
-        extra = f"; {self.removed_nodes} nodes no longer in the source removed" if self.removed_nodes else ""
-        return f"{self.source}: wrote {parts or 'nothing'}{extra}"
-
-
-def now_iso() -> str:
-    """The load timestamp recorded as provenance."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-def source_row(batch: Batch, loaded_at: str) -> dict:
-    """Properties of the Source node that records a load."""
-    return {
-        "id": batch.source,
-        "name": batch.source,
-        "path": batch.path,
-        "loader": batch.loader,
-        "fingerprint": batch.fingerprint(),
-        "counts": json.dumps(batch.counts(), sort_keys=True),
-        "origin": batch.path,
-        "loaded_at": loaded_at,
-    }
 
 
 class Store(ABC):
@@ -61,16 +24,26 @@ class Store(ABC):
     name: str = "store"
 
     @abstractmethod
+    def _write(self, fn) -> LoadReport:
+        """Run ``fn(ops: WriteOps)`` in one write transaction: committed if it returns, else rolled back."""
+
     def apply(self, batch: Batch, *, force: bool = False) -> LoadReport:
         """Write ``batch`` atomically, replacing what its source contributed before.
 
         Unchanged content (same fingerprint as the last load of that source) is skipped unless
         ``force``.  Either everything is written or, on any error, nothing is.
         """
+        if not force:
+            rows = self.query("MATCH (s:Source) WHERE s.id = $id RETURN s.fingerprint AS f", {"id": batch.source})
+            if rows and rows[0]["f"] == batch.fingerprint():
+                return LoadReport(batch.source, skipped=True)
+        loaded_at = now_iso()
+        return self._write(lambda ops: writer.write_batch(ops, batch, loaded_at))
 
-    @abstractmethod
     def drop_source(self, source: str) -> LoadReport:
         """Remove everything ``source`` contributed (atomically)."""
+        loaded_at = now_iso()
+        return self._write(lambda ops: writer.drop_source(ops, source, loaded_at))
 
     @abstractmethod
     def query(self, cypher: str, params: dict | None = None) -> list[dict]:

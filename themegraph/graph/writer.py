@@ -16,10 +16,48 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+
 from ..errors import StoreError
 from .batch import Batch
 from .schema import NODE_KINDS, NODES, RELS, NodeKind, RelKind, rel_kind
-from .store import LoadReport, source_row
+
+@dataclass
+class LoadReport:
+    """What applying a batch did."""
+
+    source: str
+    skipped: bool = False
+    written: dict[str, int] = field(default_factory=dict)
+    removed_nodes: int = 0
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.source}: unchanged since the last load; nothing written"
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(self.written.items()) if n)
+        extra = f"; {self.removed_nodes} nodes no longer in the source removed" if self.removed_nodes else ""
+        return f"{self.source}: wrote {parts or 'nothing'}{extra}"
+
+
+def now_iso() -> str:
+    """The load timestamp recorded as provenance."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def source_row(batch: Batch, loaded_at: str) -> dict:
+    """Properties of the Source node that records a load."""
+    return {
+        "id": batch.source,
+        "name": batch.source,
+        "path": batch.path,
+        "loader": batch.loader,
+        "fingerprint": batch.fingerprint(),
+        "counts": json.dumps(batch.counts(), sort_keys=True),
+        "origin": batch.path,
+        "loaded_at": loaded_at,
+    }
 
 
 class WriteOps(Protocol):

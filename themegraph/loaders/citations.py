@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .references import WorkRecord, name_key
-from .stance import classify, load_lexicon
+from .stance import Lexicon, classify
 
 
 @dataclass
@@ -110,6 +110,7 @@ YEARISH = re.compile(r"\d{4}|n\.\s?d\.|in\s+press|forthcoming")
 YEAR = re.compile(_YEAR)
 _SPLIT_NAMES = re.compile(r"\s*(?:,\s*(?:&|and)\s+|,|&|\band\b)\s*")
 _ET_AL_RE = re.compile(_ET_AL + r"\s*$")
+_ABBREVIATION = re.compile(r"\s*\[[^\]]*\]")
 _SEPARATOR = re.compile(r"\s*[;,]\s*")
 #: how far back the authors of a narrative citation may start
 _NARRATIVE_WINDOW = 300
@@ -124,6 +125,8 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+(?=[\"'‘“]?" + _UP + ")")
 _TOKEN_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
 _HEADING_NUMBER = re.compile(r"^(?:#+\s*|\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
+#: a blank line, page-number lines after it, then a line that does not go on in lower case
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*[ \t]*(?![a-z(\s])")
 _PAGE_NUMBER_LINE = re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
 
@@ -172,10 +175,10 @@ class Layout:
                     self.headings.append((offset, _HEADING_NUMBER.sub("", stripped)))
                     bounds.update((offset, offset + len(ln)))
                 previous, previous_is_heading = stripped, heading
-            elif not stripped and paragraph_breaks:
-                bounds.add(offset)
             offset += len(ln)
             self.line_starts.append(offset)
+        if paragraph_breaks:
+            bounds.update(m.end() for m in _PARAGRAPH_BREAK.finditer(text))
         for m in _SENTENCE_END.finditer(text):
             before = _TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
             token = before.group(1).lower() if before else ""
@@ -201,9 +204,10 @@ class Layout:
 
     def sentences(self):
         """Every sentence as (start, end, cleaned text), headings excluded."""
+        headings = set(self.heading_starts)
         for a, b in zip(self.bounds, self.bounds[1:]):
             sentence = clean(self.text[a:b])
-            if sentence and a not in set(self.heading_starts):
+            if sentence and a not in headings:
                 yield a, b, sentence
 
 
@@ -269,7 +273,8 @@ class _Raw:
 def _split_authors(match: re.Match, corp_group: str = "corp") -> tuple[list[str], bool]:
     """Surnames as written and whether the list ends in "et al." (or "and colleagues")."""
     if match.group(corp_group):
-        return [" ".join(match.group(corp_group).split())], False
+        name = _ABBREVIATION.sub("", match.group(corp_group))  # "American Psychiatric Association [APA]"
+        return [" ".join(name.split())], False
     persons = match.group("persons")
     et_al = _ET_AL_RE.search(persons)
     if et_al:
@@ -346,25 +351,17 @@ def _raw_citations(text: str) -> list[_Raw]:
     return found
 
 
-_default_lexicon = None
-
-
 def extract_citations(
-    text: str, references: list[WorkRecord] | None = None, *, lexicon: dict | None = None
+    text: str, references: list[WorkRecord] | None = None, *, lexicon: Lexicon | None = None
 ) -> list[Citation]:
     """Every author-year citation in ``text``, in order of its year's position.
 
     ``references`` (from :func:`~.references.read_references`) lets each citation name the key
     of the work it cites; ``lexicon`` overrides the stance cue lexicon.
     """
-    global _default_lexicon
-    if lexicon is None:
-        if _default_lexicon is None:
-            _default_lexicon = load_lexicon()
-        lexicon = _default_lexicon
     layout = Layout(text)
     index = ReferenceIndex(references) if references else None
-    sentences: dict[int, tuple[str, str]] = {}
+    sentences: dict[int, tuple[str, str | None, str]] = {}
     out: list[Citation] = []
     for raw in _raw_citations(text):
         s_start, s_end = layout.sentence_at(raw.start)

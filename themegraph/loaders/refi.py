@@ -441,6 +441,7 @@ class _Reader:
         self.unnamed: Counter[str] = Counter()
         self.not_guids: list[str] = []
         self.objects: dict[str, tuple[str, str]] = {}  # guid key -> (kind, node id)
+        self.note_refs: list[tuple[str | None, tuple[str, str], El]] = []  # (note key, target, NoteRef)
         self._rels: set = set()
 
     # provenance and bookkeeping
@@ -493,6 +494,10 @@ class _Reader:
             self._rels.add(key)
             self.b.rel(type_, src, dst, origin=self.origin(el), **props)
 
+    def notes_on(self, el: El, target: tuple[str, str]) -> None:
+        """Remember the NoteRefs of ``el``: they become ANNOTATES once the notes are read."""
+        self.note_refs += [(self.key(r.get("targetGUID")), target, r) for r in el.all("NoteRef")]
+
     @staticmethod
     def description(el: El) -> str | None:
         d = el.first("Description")
@@ -537,8 +542,11 @@ class _Reader:
                     self.rel("IN_THEME", (kind, item.id), ("Theme", above.id), el)
                 flattened += item.parent is not above
             self.register(el, kind, item.id)
+            self.notes_on(el, (kind, item.id))
         if flattened:
-            self.warn(f"{flattened} codes below --theme-depth {self.theme_depth} were placed under their nearest theme")
+            self.warn(
+                f"{flattened} codes below --theme-depth {self.theme_depth} were placed under the nearest theme above them"
+            )
 
     def finish(self) -> list[str]:
         """IN_STUDY for every study-scoped node, then the summary warnings."""
@@ -563,9 +571,10 @@ class _ProjectReader(_Reader):
         super().__init__(batch, study, where, theme_depth)
         self.archive = archive
         self.users: dict[str, tuple[str, str]] = {}  # guid key -> (user id, name)
-        self.variables: dict[str, tuple[str, str]] = {}  # guid key -> (name, type)
+        self.variables: dict[str, str] = {}  # guid key -> variable name
         self.memos: list[_Memo] = []
-        self.note_refs: list[tuple[str | None, tuple[str, str], El]] = []
+        self.notes: dict[str, _Memo] = {}  # guid key -> memo of a Note
+        self.doc_els: dict[str, El] = {}
         self.doc_extracts: dict[str, list[str]] = defaultdict(list)
         self.doc_values: dict[str, dict] = defaultdict(dict)  # document id -> attributes it carries
         self.participants: dict[str, dict] = {}  # participant id -> {"el", "name", "attrs"}
@@ -589,7 +598,7 @@ class _ProjectReader(_Reader):
             for v in section["Variables"].all("Variable"):
                 key = self.key(v.get("guid"))
                 if key:
-                    self.variables[key] = (self.name_of(v, "Variable"), v.get("typeOfVariable") or "Text")
+                    self.variables[key] = self.name_of(v, "Variable")
                 if self.description(v):
                     self.dropped["descriptions of variables"] += 1
         if section["Sources"] is not None:
@@ -600,7 +609,7 @@ class _ProjectReader(_Reader):
             self.read_sets(section["Sets"])
         self.emit_participants()
         self.describe(root, ("Study", self.study), name)
-        self.note_refs += [(self.key(r.get("targetGUID")), ("Study", self.study), r) for r in root.all("NoteRef")]
+        self.notes_on(root, ("Study", self.study))
         if section["Notes"] is not None:
             self.read_notes(section["Notes"])
         self.emit_memos()
@@ -608,9 +617,6 @@ class _ProjectReader(_Reader):
             self.read_links(section["Links"])
         if root.first("Graphs") is not None:
             self.dropped["graphs"] += len(root.first("Graphs").all("Graph"))
-        for el in _walk(codes) if codes is not None else ():
-            self.note_refs += [(self.key(r.get("targetGUID")), self.objects[self.key(el.get("guid"))], r)
-                               for r in el.all("NoteRef") if self.key(el.get("guid")) in self.objects]
 
     def read_users(self, users: El) -> None:
         els = users.all("User")
@@ -621,7 +627,7 @@ class _ProjectReader(_Reader):
             if key:
                 self.users[key] = (id_, name)
 
-    def user(self, value: str | None, el: El) -> tuple[str, str] | None:
+    def user(self, value: str | None) -> tuple[str, str] | None:
         if not value:
             return None
         found = self.users.get(self.key(value))
@@ -643,13 +649,14 @@ class _ProjectReader(_Reader):
             self.node("Document", id_, el, name=name, path=path, text=source.text if source else None,
                       guid=self.guid_prop(el, id_))
             self.register(el, "Document", id_)
+            self.doc_els[id_] = el
             if source:
                 for note in source.notes:
                     self.warn(f"source {name!r} {note}", el)
             self.read_selections(el, id_, name, source)
             if el.all("Coding"):
                 self.dropped["codings of whole sources"] += len(el.all("Coding"))
-            self.note_refs += [(self.key(r.get("targetGUID")), ("Document", id_), r) for r in el.all("NoteRef")]
+            self.notes_on(el, ("Document", id_))
             self.describe(el, ("Document", id_), name)
             for value in el.all("VariableValue"):
                 self.doc_values[id_].update(self.variable_value(value))
@@ -704,7 +711,7 @@ class _ProjectReader(_Reader):
             self.doc_extracts[doc_id].append(id_)
             for coding in el.all("Coding"):
                 self.read_coding(coding, id_, el)
-            self.note_refs += [(self.key(r.get("targetGUID")), ("Extract", id_), r) for r in el.all("NoteRef")]
+            self.notes_on(el, ("Extract", id_))
             self.describe(el, ("Extract", id_), name)
         if skipped:
             self.warn(f"{skipped} selections of {doc_name!r} lie outside its text or split a character: skipped", source_el)
@@ -719,10 +726,10 @@ class _ProjectReader(_Reader):
             return
         type_ = "CODED_AS" if target[0] == "Code" else "ILLUSTRATES"
         self.rel(type_, ("Extract", extract_id), target, coding)
-        user = self.user(coding.get("creatingUser") or selection.get("creatingUser"), coding)
+        user = self.user(coding.get("creatingUser") or selection.get("creatingUser"))
         if user:
             self.rel("CODED_BY", ("Extract", extract_id), ("User", user[0]), coding)
-        self.note_refs += [(self.key(r.get("targetGUID")), ("Extract", extract_id), r) for r in coding.all("NoteRef")]
+        self.notes_on(coding, ("Extract", extract_id))
 
     # cases, variables and participants
 
@@ -807,10 +814,9 @@ class _ProjectReader(_Reader):
                 self.warn(f"attributes of {doc_id!r} skipped: it belongs to {len(owners)} cases")
                 continue
             if not owners:
-                row = self.b.nodes["Document"][doc_id]
-                pid = scoped(self.study, "participant", row["name"])
-                el = El("TextSource", "", {}, int(row["origin"].rsplit(":", 1)[-1]))
-                self.participants.setdefault(pid, {"el": el, "name": row["name"], "attrs": {}})
+                name, el = self.b.nodes["Document"][doc_id]["name"], self.doc_els[doc_id]
+                pid = scoped(self.study, "participant", name)
+                self.participants.setdefault(pid, {"el": el, "name": name, "attrs": {}})
                 self.doc_participants[doc_id].append(pid)
                 self.rel("DOCUMENT_OF", ("Document", doc_id), ("Participant", pid), el)
                 owners = [pid]
@@ -838,7 +844,6 @@ class _ProjectReader(_Reader):
             self.memos.append(_Memo(el, f"Description of {name}", text, targets=[(target, el)]))
 
     def read_notes(self, notes: El) -> None:
-        self.note_keys: dict[str, _Memo] = {}
         for el in notes.all("Note"):
             text = None
             if el.get("plainTextPath"):
@@ -846,20 +851,19 @@ class _ProjectReader(_Reader):
                 text = source.text if source else None
             elif el.first("PlainTextContent") is not None:
                 text = el.first("PlainTextContent").text
-            user = self.user(el.get("creatingUser"), el)
+            user = self.user(el.get("creatingUser"))
             memo = _Memo(el, self.name_of(el, "Note", _abbreviate(text or "")), text, user[1] if user else None,
                          el.get("creationDateTime"))
             self.memos.append(memo)
             key = self.key(el.get("guid"))
             if key:
-                self.note_keys[key] = memo
+                self.notes[key] = memo
             if el.all("PlainTextSelection"):
                 self.dropped["selections inside notes"] += len(el.all("PlainTextSelection"))
 
     def emit_memos(self) -> None:
-        notes = getattr(self, "note_keys", {})
         for note_key, target, ref in self.note_refs:
-            memo = notes.get(note_key)
+            memo = self.notes.get(note_key)
             if memo is None:
                 self.warn("reference to an unknown note: skipped", ref)
             else:
@@ -883,15 +887,6 @@ class _ProjectReader(_Reader):
                 self.dropped["notes on links"] += len(el.all("NoteRef"))
             if el.get("color"):
                 self.dropped["colours of links"] += 1
-
-
-def _walk(el: El):
-    """Every element below ``el``, iteratively (hostile files can nest deeper than recursion)."""
-    stack = list(reversed(el.children))
-    while stack:
-        node = stack.pop()
-        yield node
-        stack += reversed(node.children)
 
 
 def _file_name(path: str | None) -> str | None:
@@ -942,10 +937,10 @@ def qdc_batch(path: Path, study: str, *, theme_depth: int | None = None) -> tupl
     codes = root.first("Codes")
     if codes is not None:
         reader.codebook(codes)
-    sets = root.first("Sets")
-    for el, id_ in zip(sets.all("Set") if sets is not None else [],
-                       unique_ids(study, "codeset", [[reader.name_of(s, "Set")] for s in (sets.all("Set") if sets is not None else [])])):
-        reader.node("CodeSet", id_, el, name=reader.name_of(el, "Set"), description=reader.description(el))
+    sets = root.first("Sets").all("Set") if root.first("Sets") is not None else []
+    names = [reader.name_of(el, "Set") for el in sets]
+    for el, name, id_ in zip(sets, names, unique_ids(study, "codeset", [[n] for n in names])):
+        reader.node("CodeSet", id_, el, name=name, description=reader.description(el))
         for ref in el.all("MemberCode"):
             target = reader.resolve(ref.get("guid") or ref.get("targetGUID"))
             if target:

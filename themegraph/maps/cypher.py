@@ -13,16 +13,15 @@ import re
 _LINE = re.compile(r"^(.*?):(\d+)$")
 
 
-def where_study(alias: str, study: str | None, *more: str) -> tuple[str, dict]:
-    """A WHERE clause restricting ``alias`` to one study (if given) plus any ``more`` conditions.
+def where_study(alias: str, study: str | None, prop: str = "study") -> tuple[str, dict]:
+    """A WHERE clause restricting ``alias`` to one study (``alias.prop = $study``), or nothing.
 
     The clause text is fixed; only the value travels as a parameter.  Without a study no
-    condition on it is sent at all, since Ladybug cannot type a null parameter.
+    condition is sent at all, since Ladybug cannot type a null parameter.
     """
-    conditions = [f"{alias}.study = $study"] if study else []
-    conditions.extend(more)
-    clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return clause, ({"study": study} if study else {})
+    if not study:
+        return "", {}
+    return f" WHERE {alias}.{prop} = $study", {"study": study}
 
 
 def source_order(row: dict) -> tuple:
