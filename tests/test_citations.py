@@ -1,0 +1,347 @@
+"""In-text citations: accuracy against gold lists, hard cases, bad input, speed, properties, paper loading."""
+
+import dataclasses
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE, SHARED
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from themegraph.errors import InputError
+from themegraph.graph.batch import Batch
+from themegraph.loaders.citations import Layout, clean, extract_citations
+from themegraph.loaders.documents import read_text
+from themegraph.loaders.paper import cite_rows, paper_batch, reference_ids
+from themegraph.loaders.references import add_works, merge_works, name_key, read_references
+
+DATA = Path(__file__).parent / "data"
+SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"
+HARD = DATA / "citations_hard.txt"
+
+
+def load_gold(name):
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def score(citations, gold):
+    """Precision and recall over occurrences: an extracted citation matches a gold item with the
+    same line of the year, folded first surname and year (each gold item matched once)."""
+    predicted = Counter((c.line, name_key(c.authors[0]), c.year) for c in citations)
+    expected = Counter((g["line"], name_key(g["authors"][0]), g["year"]) for g in gold)
+    hits = sum((predicted & expected).values())
+    return hits / max(sum(predicted.values()), 1), hits / max(sum(expected.values()), 1)
+
+
+@pytest.fixture(scope="module")
+def seed_text():
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed_refs():
+    return read_references(EXAMPLE / "references.bib", strict=True)[0]
+
+
+@pytest.fixture(scope="module")
+def seed_citations(seed_text, seed_refs):
+    return extract_citations(seed_text, seed_refs)
+
+
+@pytest.fixture(scope="module")
+def hard_citations():
+    refs, problems = read_references(DATA / "citations_hard.bib", strict=True)
+    return extract_citations(HARD.read_text(encoding="utf-8"), refs)
+
+
+# --- accuracy -------------------------------------------------------------------------------
+
+
+def test_seed_precision_and_recall(seed_citations):
+    precision, recall = score(seed_citations, load_gold("citations_gold_seed.json"))
+    assert precision >= 0.98 and recall >= 0.98, (precision, recall)
+
+
+def test_seed_finds_all_49_cited_works(seed_citations):
+    gold = load_gold("citations_gold_seed.json")
+    assert {c.ref for c in seed_citations} == {g["ref"] for g in gold}
+    assert len({c.ref for c in seed_citations}) == 49
+
+
+def test_seed_references_matched_per_occurrence(seed_citations):
+    gold = Counter((g["line"], g["ref"]) for g in load_gold("citations_gold_seed.json"))
+    found = Counter((c.line, c.ref) for c in seed_citations)
+    assert sum((gold & found).values()) / sum(gold.values()) >= 0.98
+
+
+def test_seed_spans_are_the_citations_as_written(seed_text, seed_citations):
+    gold = {}
+    for g in load_gold("citations_gold_seed.json"):
+        gold.setdefault((g["line"], g["year"], name_key(g["authors"][0])), set()).add(
+            (" ".join(g["text"].split()), g.get("et_al", False))
+        )
+    for c in seed_citations:
+        assert clean(seed_text[c.start : c.end]) == c.cited_as
+        assert (c.cited_as, c.et_al) in gold[(c.line, c.year, name_key(c.authors[0]))]
+
+
+def test_hard_cases_precision_and_recall(hard_citations):
+    precision, recall = score(hard_citations, load_gold("citations_gold_hard.json"))
+    assert precision >= 0.98 and recall >= 0.98, (precision, recall)
+
+
+def test_hard_cases_details(hard_citations):
+    """Authors as written, references, spans and et al. for every gold item."""
+    expected = Counter(
+        (g["line"], tuple(g["authors"]), g["year"], g["ref"], g["text"], g.get("et_al", False))
+        for g in load_gold("citations_gold_hard.json")
+    )
+    found = Counter((c.line, tuple(c.authors), c.year, c.ref, c.cited_as, c.et_al) for c in hard_citations)
+    assert found == expected
+
+
+def test_negatives_are_not_citations(hard_citations):
+    results = [c for c in hard_citations if c.section == "Results"]
+    assert results == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the map of themes (see Figure 1A) was drawn",
+        "changes since the 1990s were small",
+        "eleven therapists (n = 11) took part",
+        "a response rate of 45% (p < .001) at 10:30",
+        "in a later paper (2008) the team",
+        "the DSM-5 (2013) criteria and COVID-19 (2020) rules",
+        "interviews (Spring 2019) and follow-up (January 2020)",
+    ],
+)
+def test_not_a_citation(text):
+    assert extract_citations(text) == []
+
+
+def test_sentence_openers_are_not_authors():
+    (c,) = extract_citations("Similarly, Horvath & Luborsky (1993) describe a willing client.")
+    assert c.authors == ["Horvath", "Luborsky"]
+    (c,) = extract_citations("However, Bordin (1979) says little.")
+    assert c.authors == ["Bordin"]
+
+
+def test_reference_picks_by_second_author_and_author_count(hard_citations):
+    refs = {c.cited_as: c.ref for c in hard_citations if c.authors[0] == "Smith"}
+    assert refs == {"Smith & Jones, 2010": "smith2010a", "Smith & Brown, 2010": "smith2010b",
+                    "Smith et al., 2010": "smith2010c"}
+
+
+def test_without_references_nothing_is_matched():
+    (c,) = extract_citations("As argued before (Bordin, 1979).")
+    assert c.ref is None and c.authors == ["Bordin"] and c.year == "1979"
+
+
+def test_unresolved_tie_is_left_unmatched():
+    works = {w.key: w for w in read_references(DATA / "citations_hard.bib")[0]}
+    twin = dataclasses.replace(works["blasko2016"], key="blasko2016-copy", keys=["blasko2016-copy"])
+    (c,) = extract_citations("As found (Blasko & Jeglic, 2016).", [works["blasko2016"], twin])
+    assert c.ref is None
+
+
+# --- layout: sentences and sections ---------------------------------------------------------
+
+
+def test_seed_headings_and_sections(seed_text, seed_citations):
+    headings = [h for _, h in Layout(seed_text).headings]
+    assert headings[:11] == ["Introduction", "Method", "Design", "Participants", "Procedure", "Data Analysis",
+                             "Results", "Discussion", "Clinical Implications", "Limitations", "Further research"]
+    sections = {c.ref: c.section for c in seed_citations}
+    assert sections["prochaska1982"] == "Clinical Implications"
+    assert sections["drapeau2005"] == "Discussion"
+    assert sections["braun2006"] == "Data Analysis"
+
+
+def test_sentence_joins_pdf_lines_across_a_page_number(seed_citations):
+    (c,) = [c for c in seed_citations if c.ref == "williams2007"]
+    assert c.sentence == (
+        "Again this is something which may happen in any therapy setting, in order for therapists to be able to "
+        "connect with their client (Williams & Day, 2007), but it seems that the extent to which it occurs with sex "
+        "offenders in ‘mandatory’ therapy is greater, perhaps because of the client having perpetrated harm on others."
+    )
+    hard = extract_citations(HARD.read_text(encoding="utf-8"))
+    (colleagues,) = [c for c in hard if c.cited_as == "Horvath and colleagues (2011)"]
+    assert " show in their review " in colleagues.sentence and " 14 " not in colleagues.sentence
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = "It was noted (e.g., Tatman & Love, 2010; cf. Polaschek & Ross, 2010). Next one."
+    sentences = {c.sentence for c in extract_citations(text)}
+    assert sentences == {"It was noted (e.g., Tatman & Love, 2010; cf. Polaschek & Ross, 2010)."}
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _pdf_with_text(path: Path, line: str) -> None:
+    """A one-page PDF whose text layer holds ``line`` (pypdf has no text API: build the stream)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=612, height=792)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    stream = DecodedStreamObject()
+    stream.set_data(f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode("latin-1"))
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    with path.open("wb") as f:
+        writer.write(f)
+
+
+def test_pdf_text_layer_is_read(tmp_path):
+    pdf = tmp_path / "paper.pdf"
+    _pdf_with_text(pdf, "As Bordin \\(1979\\) argued.")
+    (c,) = extract_citations(read_text(pdf))
+    assert (c.authors, c.year, c.narrative) == (["Bordin"], "1979", True)
+
+
+def test_pdf_without_text_layer_needs_ocr(tmp_path):
+    from pypdf import PdfWriter
+
+    pdf = tmp_path / "scan.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    with pdf.open("wb") as f:
+        writer.write(f)
+    with pytest.raises(InputError, match="needs OCR"):
+        read_text(pdf)
+
+
+def test_docx_paragraphs_and_headings(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Discussion", level=1)
+    document.add_paragraph("This is consistent with Bordin (1979). It differs from others (Cosyns, 1999).")
+    path = tmp_path / "paper.docx"
+    document.save(str(path))
+    cites = extract_citations(read_text(path))
+    assert [(c.authors[0], c.section, c.stance) for c in cites] == [
+        ("Bordin", "Discussion", "supports"),
+        ("Cosyns", "Discussion", "challenges"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.md", b"  \n\n ", "empty"),
+        ("binary.txt", b"\x00\x01\x02PK\x03\x04", "binary"),
+        ("latin1.txt", "line one\nBordin (1979) was r\xe9vis\xe9".encode("latin-1"), r"latin1.txt:2: .*byte 0xE9 at byte offset 28"),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "not a readable PDF"),
+        ("broken.docx", b"not a zip file", "not a readable .docx"),
+        ("renamed.txt", b"%PDF-1.4\n...", "PDF file, not text"),
+    ],
+)
+def test_bad_documents_raise(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=message):
+        read_text(path)
+
+
+def test_bom_and_utf16_text_are_read(tmp_path):
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes("\ufeffAs Bordin (1979) said.".encode("utf-8"))
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_bytes("As Bordin (1979) said.".encode("utf-16"))
+    assert read_text(bom) == read_text(utf16) == "As Bordin (1979) said."
+
+
+# --- speed and robustness -------------------------------------------------------------------
+
+
+def test_a_hundred_pages_in_under_a_second(seed_text, seed_refs):
+    pages = seed_text * (300_000 // len(seed_text) + 1)
+    extract_citations("warm up (Bordin, 1979).")
+    started = time.perf_counter()
+    citations = extract_citations(pages, seed_refs)
+    assert time.perf_counter() - started < 1.0
+    assert len(citations) >= 91 * 6
+
+
+FRAGMENTS = ["(", ")", "[", "]", ";", ",", " ", "\n", "\n\n", "Bordin", "O’Hare", "De Jong", "et al.", "&", "and",
+             "1979", "2006a", "n.d.", "in press", "’s", "'s", "p. 253", "see ", "e.g., ", ". ", "Discussion\n", "-",
+             "Řehůřek", "Group for the Advancement of Psychiatry", "14\n", "(1990–2000)", "b"]
+
+
+@settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=400), st.lists(st.sampled_from(FRAGMENTS), max_size=120).map("".join)))
+def test_never_raises_and_spans_lie_inside_the_text(text):
+    for c in extract_citations(text):
+        assert 0 <= c.start < c.end <= len(text)
+        assert c.start <= c.year_start < len(text)
+        assert c.authors and c.year
+
+
+# --- into the graph -------------------------------------------------------------------------
+
+
+def _study_and_refs(store, refs):
+    base = Batch("study:mandatory-therapy", loader="study")
+    base.node("Study", "mandatory-therapy", name="Mandatory therapy")
+    add_works(base, merge_works(refs))
+    store.apply(base)
+
+
+def test_paper_batch_cites_every_occurrence(store, seed_refs):
+    _study_and_refs(store, seed_refs)
+    batch = paper_batch(SEED, "mandatory-therapy", seed_refs)
+    assert batch.source == "paper:mandatory-therapy" and batch.loader == "paper"
+    assert "Study" not in batch.nodes and "Work" not in batch.nodes
+    store.apply(batch)
+    assert store.counts()["relationships"]["CITES"] == 91
+    row = store.query(
+        "MATCH (:Study {id: 'mandatory-therapy'})-[r:CITES]->(w:Work {key: 'prochaska1982'}) "
+        "RETURN r.section AS section, r.stance AS stance, r.cited_as AS cited_as, r.origin AS origin, "
+        "r.char_start AS a, r.char_end AS b"
+    )
+    assert row == [{"section": "Clinical Implications", "stance": "supports",
+                    "cited_as": "Prochaska and DiClemente (1982)", "origin": f"{SEED}:899",
+                    "a": row[0]["a"], "b": row[0]["b"]}]
+    assert clean(SEED.read_text(encoding="utf-8")[row[0]["a"] : row[0]["b"]]) == "Prochaska and DiClemente (1982)"
+
+
+def test_unmatched_citations_still_create_their_work(store, seed_refs):
+    without = [w for w in seed_refs if w.key != "langevin2006"]
+    _study_and_refs(store, without)
+    batch = paper_batch(SEED, "mandatory-therapy", without)
+    assert list(batch.nodes["Work"]) == ["work/langevin-2006"]
+    store.apply(batch)
+    rows = store.query("MATCH (:Study)-[r:CITES]->(w:Work {unmatched: true}) RETURN w.name AS name, count(r) AS n")
+    assert rows == [{"name": "Langevin (2006)", "n": 3}]
+
+
+def test_paper_needs_its_study_loaded_first(store, seed_refs):
+    from themegraph.errors import StoreError
+
+    with pytest.raises(StoreError, match="mandatory-therapy"):
+        store.apply(paper_batch(SEED, "mandatory-therapy", None))
+
+
+def test_reference_ids_agree_with_loading_the_references(seed_refs):
+    batch = Batch("refs")
+    assert reference_ids(seed_refs) == add_works(batch, merge_works(seed_refs))
+
+
+def test_cite_rows(seed_citations):
+    rows = cite_rows(seed_citations)
+    assert len(rows) == 91
+    assert set(rows[0]) == {"authors", "year", "cited_as", "line", "start", "end", "sentence", "section", "stance", "ref"}
+    assert rows[0]["authors"] == ["Bordin"] and rows[0]["ref"] == "bordin1979" and rows[0]["line"] == 7
+    json.dumps(rows)  # JSON-ready
