@@ -17,6 +17,7 @@ import xmlschema
 from conftest import SHARED
 from minigraph import literature_batch, study_batch
 from themegraph.errors import InputError, ThemeGraphError
+from themegraph.graph.batch import Batch
 from themegraph.graph.schema import NODES, RELS
 from themegraph.loaders import refi
 from themegraph.loaders.refi import choose_scheme, decode_text, qdc_batch, qdpx_batch
@@ -336,6 +337,41 @@ def test_export_of_a_study_bundle_graph_is_valid_and_says_what_it_leaves_out(sto
         export_qdc(store, "nope", tmp_path / "nope.qdc")
 
 
+def test_export_names_what_refi_qda_cannot_hold_and_stays_valid(store, tmp_path):
+    b = Batch("test:x", loader="test")
+    b.node("Study", "x", name="X")
+    a, t, c = "x/theme/a", "x/theme/b", "x/code/c"
+    b.node("Theme", a, name="A", study="x", level="emerging")
+    b.node("Theme", t, name="B", study="x", level="emerging")
+    b.rel("SUBTHEME_OF", ("Theme", a), ("Theme", t))
+    b.rel("SUBTHEME_OF", ("Theme", t), ("Theme", a))
+    b.node("Code", c, name="C", study="x")
+    b.rel("IN_THEME", ("Code", c), ("Theme", a))
+    b.rel("IN_THEME", ("Code", c), ("Theme", t))
+    b.rel("LINKED_TO", ("Code", c), ("Theme", a), relation="odd", direction="sideways")
+    b.node("Finding", "x/finding/f", name="F", study="x")
+    b.node("Memo", "x/memo/m", name="M", study="x", text="about F", created="yesterday")
+    b.rel("ANNOTATES", ("Memo", "x/memo/m"), ("Finding", "x/finding/f"))
+    b.node("Participant", "x/participant/p", name="P", study="x")
+    b.node("CodeSet", "x/codeset/s", name="S", study="x")
+    b.rel("IN_SET", ("Participant", "x/participant/p"), ("CodeSet", "x/codeset/s"))
+    b.rel("IN_SET", ("Code", c), ("CodeSet", "x/codeset/s"))
+    store.apply(b)
+    out = tmp_path / "x.qdpx"
+    assert sorted(export_qdpx(store, "x", out)) == [
+        "code 'x/code/c' is under 2 themes; REFI-QDA codes have one parent: exported under 'x/theme/a'",
+        "link 'odd': direction 'sideways' is not a REFI-QDA one; left out",
+        "memo 'x/memo/m' about finding 'x/finding/f': REFI-QDA has no findings; link left out",
+        "memo 'x/memo/m': created 'yesterday' is not an ISO date-time; left out",
+        "set 'S': its participant members cannot be exported",
+        "theme 'x/theme/b' holds no codes here: REFI-QDA cannot tell it from a code",
+        "themes around 'x/theme/a' are each other's sub-themes: 'x/theme/a' exported at the top",
+    ]
+    project_schema().validate(io.BytesIO(zipfile.ZipFile(out).read("project.qde")))
+    back, _ = qdpx_batch(out, "x")  # the cycle is broken at A, and the empty theme B reads back as a code
+    assert {(r["src"], r["dst"]) for r in back.rels[("IN_THEME", "Code", "Theme")]} == {(c, a), ("x/code/b", a)}
+
+
 # --- counting conventions --------------------------------------------------------------------
 
 
@@ -390,7 +426,7 @@ def test_odd_but_readable_projects_import_with_a_warning_for_each_oddity(tmp_pat
         "1 Project element(s) without a name",
         "1 TextSource element(s) without a name",
         "1 User element(s) without a name",
-        "ids are not GUIDs (e.g. 'c-1', 'c-2', 'k-1')",
+        "5 ids are not GUIDs (e.g. 'c-1', 'c-2', 's-1')",
         "1 PictureSources (only text sources are imported)",
     ):
         assert any(expected in w for w in warnings), (expected, warnings)
@@ -472,6 +508,12 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
     path.write_text("just some notes")
     with pytest.raises(InputError, match="notes.qdpx: not a zip archive"):
         qdpx_batch(path, "t")
+
+
+def test_a_project_file_under_another_name_is_read_with_a_warning(tmp_path):
+    batch, warnings = qdpx_batch(zip_members(tmp_path / "t.qdpx", {"Study.qde": project_xml("")}), "t")
+    assert batch.nodes["Study"]["t"]["name"] == "p"
+    assert warnings == ["t.qdpx:Study.qde: no project.qde; read Study.qde instead"]
 
 
 def test_a_zip_without_a_project_is_refused(tmp_path):

@@ -48,15 +48,13 @@ class FaultyOps:
 
 
 def inject(monkeypatch, fail_at, calls, *, at_commit=False):
-    original = writer.write_batch
-
-    def faulty(ops, batch, loaded_at):
-        report = original(FaultyOps(ops, fail_at, calls), batch, loaded_at)
+    def faulty(ops, batches, loaded_at):
+        reports = ORIGINAL_WRITE(FaultyOps(ops, fail_at, calls), batches, loaded_at)
         if at_commit:
             raise InjectedFault("fault injected at commit")
-        return report
+        return reports
 
-    monkeypatch.setattr(writer, "write_batch", faulty)
+    monkeypatch.setattr(writer, "write_batches", faulty)
 
 
 def test_a_fault_at_every_write_step_leaves_the_store_as_it_was(store, monkeypatch):
@@ -85,14 +83,14 @@ def test_a_fault_at_every_write_step_leaves_the_store_as_it_was(store, monkeypat
     with pytest.raises((InjectedFault, StoreError)):
         store.apply(edited, force=True)
     assert dump(store) == before
-    monkeypatch.setattr(writer, "write_batch", ORIGINAL_WRITE)
+    monkeypatch.setattr(writer, "write_batches", ORIGINAL_WRITE)
     store.apply(edited)  # and the same load then succeeds
     assert store.counts()["nodes"]["Code"] == 3
     assert survived == probe
     print(f"{store.name}: {survived + 1} injected faults survived")
 
 
-ORIGINAL_WRITE = writer.write_batch
+ORIGINAL_WRITE = writer.write_batches
 
 
 def store_copy_for_count(store, batch, monkeypatch, calls) -> int:
@@ -103,7 +101,7 @@ def store_copy_for_count(store, batch, monkeypatch, calls) -> int:
         with pytest.raises((InjectedFault, StoreError)):
             store.apply(batch, force=True)
     finally:
-        monkeypatch.setattr(writer, "write_batch", ORIGINAL_WRITE)
+        monkeypatch.setattr(writer, "write_batches", ORIGINAL_WRITE)
     assert dump(store) == before
     return len(calls)
 

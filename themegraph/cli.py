@@ -267,6 +267,61 @@ def copy(
     err.print(f"all {len(catalog.catalog())} named queries give identical answers on both stores")
 
 
+StudyOpt = Annotated[str, typer.Option("--study", help="Study id the project's nodes belong to (a slug).")]
+DepthOpt = Annotated[
+    Optional[int], typer.Option("--theme-depth", help="Tree depth where codes end and themes begin (default: leaves are codes).")
+]
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"Warning: {warning}", markup=False)
+
+
+@load_app.command("qdpx")
+def load_qdpx(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
+              study: StudyOpt, theme_depth: DepthOpt = None, force: ForceOpt = False):
+    """Import a REFI-QDA project: code tree, cases, sources, coded selections, memos, sets, links."""
+    from .loaders.refi import qdpx_batch
+
+    batch, warnings = qdpx_batch(file, study, theme_depth=theme_depth)
+    _warn(warnings)
+    apply_batch(ctx.obj, batch, force=force)
+
+
+@load_app.command("qdc")
+def load_qdc(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A REFI-QDA codebook (.qdc).")],
+             study: StudyOpt, theme_depth: DepthOpt = None, force: ForceOpt = False):
+    """Import a REFI-QDA codebook (.qdc) into a study."""
+    from .loaders.refi import qdc_batch
+
+    batch, warnings = qdc_batch(file, study, theme_depth=theme_depth)
+    _warn(warnings)
+    apply_batch(ctx.obj, batch, force=force)
+
+
+@export_app.command("qdc")
+def export_qdc_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The .qdc file to write.")],
+                   study: StudyOpt):
+    """Write a study's codebook as a standard REFI-QDA codebook (.qdc)."""
+    from .loaders.refi_export import export_qdc
+
+    with ctx.obj.open(read_only=True) as store:
+        _warn(export_qdc(store, study, file))
+    err.print(f"wrote {file}")
+
+
+@export_app.command("qdpx")
+def export_qdpx_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The .qdpx file to write.")],
+                    study: StudyOpt):
+    """Write a study (codebook, documents, coded extracts, cases, memos) as a REFI-QDA project."""
+    from .loaders.refi_export import export_qdpx
+
+    with ctx.obj.open(read_only=True) as store:
+        _warn(export_qdpx(store, study, file))
+    err.print(f"wrote {file}")
+
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"
 
 

@@ -56,10 +56,12 @@ class Batch:
     loader: str = ""
     nodes: dict[str, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))
     rels: dict[tuple[str, str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))
+    _fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     def node(self, kind: str, id: str, *, origin: str | None = None, **props) -> str:
         """Add (or merge into) node ``id`` of ``kind``; returns the id for chaining."""
         declared = node_kind(kind)
+        self._fingerprint = None
         if not isinstance(id, str) or not id:
             raise BatchError(f"{kind} at {origin or '?'}: id must be a non-empty string")
         allowed = {p.name: p.type for p in declared.columns}
@@ -77,6 +79,7 @@ class Batch:
     def rel(self, type_: str, src: tuple[str, str], dst: tuple[str, str], *, origin: str | None = None, **props):
         """Add relation ``type_`` from ``src`` = (kind, id) to ``dst`` = (kind, id)."""
         declared = rel_kind(type_)
+        self._fingerprint = None
         if (src[0], dst[0]) not in declared.pairs:
             allowed = ", ".join(f"{a}->{b}" for a, b in declared.pairs)
             raise BatchError(f"{type_} cannot join {src[0]}->{dst[0]} (allowed: {allowed})")
@@ -102,15 +105,20 @@ class Batch:
         return sum(self.counts().values())
 
     def fingerprint(self) -> str:
-        """A hash of the content (not of provenance times): equal batches, equal fingerprints."""
-        h = hashlib.sha256()
-        for kind in sorted(self.nodes):
-            for id_ in sorted(self.nodes[kind]):
-                h.update(json.dumps([kind, id_, self.nodes[kind][id_]], sort_keys=True, default=str).encode())
-        for key in sorted(self.rels):
-            rows = sorted(json.dumps(r, sort_keys=True, default=str) for r in self.rels[key])
-            h.update(json.dumps([key, rows]).encode())
-        return h.hexdigest()
+        """A hash of the content (not of provenance times): equal batches, equal fingerprints.
+
+        Loaders emit rows in input order, so the same input gives the same hash.  Computed once
+        per content (cached until the next row is added).
+        """
+        if self._fingerprint is None:
+            h = hashlib.sha256()
+            for kind in sorted(self.nodes):
+                rows = self.nodes[kind]
+                h.update(json.dumps([kind, sorted(rows.items())], sort_keys=True, default=str).encode())
+            for key in sorted(self.rels):
+                h.update(json.dumps([key, self.rels[key]], sort_keys=True, default=str).encode())
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
 
     def dangling(self) -> dict[str, set[str]]:
         """Endpoint ids per kind that relations name but this batch does not hold."""

@@ -1,6 +1,6 @@
 """The embedded store: a Ladybug database in a folder on disk, zero setup.
 
-Writes go through ``writer.write_batch`` in one explicit transaction on a *fresh* Connection:
+Writes go through ``writer.write_batches`` in one explicit transaction on a *fresh* Connection:
 Ladybug 0.20-0.22 can crash when one Connection COPYs into a table, deletes or rolls back those
 rows and COPYs again, so no write Connection is ever reused.  Bulk rows travel as Arrow tables
 (``COPY T FROM tbl`` for inserts, ``LOAD FROM tbl MATCH ... SET`` for updates): typed, null-safe
@@ -94,11 +94,18 @@ class _Ops:
             keys = self._ids_table(ids)  # noqa: F841
             self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key DETACH DELETE n")
 
-    def insert_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict]) -> None:
-        if rows:
-            cols = [("from", "STRING"), ("to", "STRING")] + [(p.name, p.type) for p in rel.columns]
-            tbl = _arrow(cols, [{"from": r["src"], "to": r["dst"], **r} for r in rows])  # noqa: F841
-            self.conn.execute(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
+    def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
+        if not any(rows for rows, _ in segments):
+            return
+        columns = {"from": [], "to": []} | {p.name: [] for p in rel.columns}
+        for rows, stamp in segments:  # column by column: no per-row dict is built
+            columns["from"] += [r["src"] for r in rows]
+            columns["to"] += [r["dst"] for r in rows]
+            for p in rel.columns:
+                columns[p.name] += [stamp[p.name]] * len(rows) if p.name in stamp else [r.get(p.name) for r in rows]
+        types = {p.name: p.type for p in rel.columns}
+        tbl = pa.table({n: pa.array(v, type=_ARROW.get(types.get(n), pa.string())) for n, v in columns.items()})  # noqa: F841
+        self.conn.execute(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
 
 
 class LadybugStore(Store):

@@ -1,7 +1,7 @@
 """The server store: Neo4j through the official driver.
 
 Credentials come from the environment (``NEO4J_USERNAME``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``)
-and are never printed.  A load runs ``writer.write_batch`` in one managed write transaction (the
+and are never printed.  A load runs ``writer.write_batches`` in one managed write transaction (the
 driver retries it on transient errors), sending rows in UNWIND batches; uniqueness constraints
 and indexes are created before the first write.
 """
@@ -91,7 +91,8 @@ class _Ops:
         for chunk in _chunks(ids):
             self.tx.run(f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) DETACH DELETE n", ids=chunk).consume()
 
-    def insert_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict]) -> None:
+    def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
+        rows = [{**r, **stamp} for seg, stamp in segments for r in seg]
         for chunk in _chunks(rows):
             made = self.tx.run(neo4j_rel_create(rel, src, dst), rows=chunk).single()["n"]
             if made != len(chunk):

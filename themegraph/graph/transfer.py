@@ -53,7 +53,7 @@ def restore(store: Store, nodes: NodeRows, rels: RelRows) -> LoadReport:
             ops.insert_nodes(kind, rows)
             report.written[kind.name] = len(rows)
         for (type_, src, dst), rows in rels.items():
-            ops.insert_rels(REL_KINDS[type_], src, dst, rows)
+            ops.insert_rels(REL_KINDS[type_], src, dst, [(rows, {})])
             report.written[type_] = report.written.get(type_, 0) + len(rows)
         return report
 

@@ -1,6 +1,6 @@
 """How a batch is written, independent of the database: the replace-by-source algorithm.
 
-Both stores run ``write_batch`` inside one transaction with their own ``WriteOps`` (the handful
+Both stores run ``write_batches`` inside one transaction with their own ``WriteOps`` (the handful
 of primitive reads and writes below).  Keeping the algorithm here means the embedded store and
 Neo4j cannot drift apart in what a load means:
 
@@ -70,7 +70,8 @@ class WriteOps(Protocol):
     def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None: ...
     def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None: ...
     def delete_nodes(self, kind: NodeKind, ids: list[str]) -> None: ...
-    def insert_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict]) -> None: ...
+    def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
+        """Insert relation rows given as (rows, stamp) segments: stamp holds values shared by its rows."""
 
 
 def _complete(kind: NodeKind, id_: str, row: dict, loaded_at: str) -> dict:
@@ -78,8 +79,6 @@ def _complete(kind: NodeKind, id_: str, row: dict, loaded_at: str) -> dict:
     full = {p.name: row.get(p.name) for p in kind.columns}
     full["id"] = id_
     full["kind"] = kind.name
-    if full["name"] is None:
-        full["name"] = id_
     full["loaded_at"] = loaded_at
     return full
 
@@ -109,69 +108,113 @@ def release(ops: WriteOps, kind: NodeKind, ids: set[str], source: str, loaded_at
     return len(doomed)
 
 
-def write_batch(ops: WriteOps, batch: Batch, loaded_at: str) -> LoadReport:
-    """Replace what ``batch.source`` contributed with the batch's rows (see module docstring)."""
-    source = batch.source
-    report = LoadReport(source)
-    for kind_name, ids in batch.dangling().items():
-        kind = NODE_KINDS[kind_name]
-        missing = set(ids) - set(ops.fetch(kind, sorted(ids)))
-        if missing:
-            example = sorted(missing)[:5]
-            raise StoreError(
-                f"load of {source!r} refers to {len(missing)} {kind_name} node(s) that do not exist: "
-                + ", ".join(repr(m) for m in example)
-                + (" ..." if len(missing) > 5 else "")
-                + "; nothing was written"
-            )
-    for rel in RELS:
-        ops.delete_source_rels(rel, source)
+def check_endpoints(ops: WriteOps, batches: list[Batch]) -> None:
+    """Relation endpoints that no batch holds must already exist; otherwise nothing is written."""
+    held: dict[str, set[str]] = {}
+    for batch in batches:
+        for kind, rows in batch.nodes.items():
+            held.setdefault(kind, set()).update(rows)
+    for batch in batches:
+        for kind_name, ids in batch.dangling().items():
+            outside = ids - held.get(kind_name, set())
+            missing = outside - set(ops.fetch(NODE_KINDS[kind_name], sorted(outside))) if outside else set()
+            if missing:
+                example = ", ".join(repr(m) for m in sorted(missing)[:5])
+                raise StoreError(
+                    f"load of {batch.source!r} refers to {len(missing)} {kind_name} node(s) that do not exist: "
+                    f"{example}{' ...' if len(missing) > 5 else ''}; nothing was written"
+                )
+
+
+def write_batches(ops: WriteOps, batches: list[Batch], loaded_at: str) -> list[LoadReport]:
+    """Replace what each batch's source contributed with the batch's rows (see module docstring).
+
+    Rows of all batches are combined per table, so a corpus of many sources costs one insert per
+    table rather than one per table and source.
+    """
+    reports = {b.source: LoadReport(b.source) for b in batches}
+    check_endpoints(ops, batches)
+    for batch in batches:  # a re-loaded source first takes back what it wrote before
+        before = previous_kinds(ops, batch.source)
+        for rel in RELS:
+            if rel.name in before:
+                ops.delete_source_rels(rel, batch.source)
+        for kind in NODES:
+            if kind.name in before and kind.name != "Source":
+                gone = ops.ids_with_source(kind, batch.source) - batch.nodes.get(kind.name, {}).keys()
+                reports[batch.source].removed_nodes += release(ops, kind, gone, batch.source, loaded_at)
     for kind in NODES:
-        rows = batch.nodes.get(kind.name, {})
         if kind.name == "Source":
-            rows = {source: source_row(batch, loaded_at)}
-        gone = ops.ids_with_source(kind, source) - rows.keys() if kind.name != "Source" else set()
-        report.removed_nodes += release(ops, kind, gone, source, loaded_at)
-        if not rows:
+            combined = {b.source: (source_row(b, loaded_at), []) for b in batches}
+        else:
+            combined = {}
+            for batch in batches:
+                for id_, row in batch.nodes.get(kind.name, {}).items():
+                    if id_ in combined:
+                        merged, owners = combined[id_]
+                        merged.update({k: v for k, v in row.items() if v is not None})
+                        owners.append(batch.source)
+                    else:
+                        combined[id_] = (dict(row), [batch.source])
+        if not combined:
             continue
-        existing = ops.fetch(kind, list(rows))
+        existing = ops.fetch(kind, list(combined))
         inserts, updates = [], []
-        for id_, row in rows.items():
+        for id_, (row, owners) in combined.items():
             new = _complete(kind, id_, row, loaded_at)
             old = existing.get(id_)
             if old is None:
-                new["sources"] = [source] if kind.name != "Source" else []
+                new["sources"] = owners
+                new["name"] = new["name"] or id_
                 inserts.append(new)
                 continue
-            others = [s for s in (old.get("sources") or []) if s != source]
+            others = [s for s in (old.get("sources") or []) if s not in owners]
             if others:  # shared node: an empty value here does not erase another source's value
                 new = {k: (old.get(k) if v is None else v) for k, v in new.items()}
-            new["sources"] = (others + [source]) if kind.name != "Source" else []
+            new["sources"] = others + owners
+            new["name"] = new["name"] or id_
             if not _same(old, new):
                 updates.append(new)
         ops.insert_nodes(kind, inserts)
         ops.update_nodes(kind, updates)
-        report.written[kind.name] = len(inserts) + len(updates)
-    for (type_, src, dst), rows in batch.rels.items():
-        rel = rel_kind(type_)
-        full = [
-            {"src": r["src"], "dst": r["dst"], **{p.name: r.get(p.name) for p in rel.columns}}
-            | {"kind": rel.name, "source": source, "loaded_at": loaded_at}
-            for r in rows
-        ]
-        ops.insert_rels(rel, src, dst, full)
-        report.written[type_] = report.written.get(type_, 0) + len(full)
-    return report
+        changed = {r["id"] for r in inserts} | {r["id"] for r in updates}
+        for batch in batches:
+            ids = batch.nodes.get(kind.name, {}) if kind.name != "Source" else {batch.source: None}
+            n = sum(1 for i in ids if i in changed)
+            if n:
+                reports[batch.source].written[kind.name] = n
+    grouped: dict[tuple[str, str, str], list[tuple[list[dict], dict]]] = {}
+    for batch in batches:
+        for (type_, src, dst), rows in batch.rels.items():
+            stamp = {"kind": type_, "source": batch.source, "loaded_at": loaded_at}
+            grouped.setdefault((type_, src, dst), []).append((rows, stamp))
+            report = reports[batch.source]
+            report.written[type_] = report.written.get(type_, 0) + len(rows)
+    for (type_, src, dst), rows in grouped.items():
+        ops.insert_rels(rel_kind(type_), src, dst, rows)
+    return [reports[b.source] for b in batches]
+
+
+def previous_kinds(ops: WriteOps, source: str) -> set[str]:
+    """The node and relation kinds ``source`` wrote last time, from its Source record.
+
+    A first load skips every delete; a re-load cleans only the kinds it wrote before.  (Deleting
+    from untouched tables is not free: Ladybug's commit then rewrites them.)
+    """
+    record = ops.fetch(NODE_KINDS["Source"], [source]).get(source)
+    return set(json.loads(record["counts"] or "{}")) if record else set()
 
 
 def drop_source(ops: WriteOps, source: str, loaded_at: str) -> LoadReport:
     """Remove every relation and every sole-owned node of ``source``, and its Source record."""
     report = LoadReport(source)
+    before = previous_kinds(ops, source)
     for rel in RELS:
-        ops.delete_source_rels(rel, source)
+        if rel.name in before:
+            ops.delete_source_rels(rel, source)
     for kind in NODES:
         if kind.name == "Source":
             ops.delete_nodes(kind, [source])
-            continue
-        report.removed_nodes += release(ops, kind, ops.ids_with_source(kind, source), source, loaded_at)
+        elif kind.name in before:
+            report.removed_nodes += release(ops, kind, ops.ids_with_source(kind, source), source, loaded_at)
     return report

@@ -439,7 +439,7 @@ class _Reader:
         self.warnings: list[str] = []
         self.dropped: Counter[str] = Counter()
         self.unnamed: Counter[str] = Counter()
-        self.not_guids: list[str] = []
+        self.not_guids: dict[str, str] = {}  # matched form -> first spelling met
         self.objects: dict[str, tuple[str, str]] = {}  # guid key -> (kind, node id)
         self.note_refs: list[tuple[str | None, tuple[str, str], El]] = []  # (note key, target, NoteRef)
         self._rels: set = set()
@@ -457,9 +457,10 @@ class _Reader:
         if not value or not value.strip():
             return None
         value = value.strip()
+        key = value.strip("{}").lower()
         if not is_guid(value):
-            self.not_guids.append(value)
-        return value.strip("{}").lower()
+            self.not_guids.setdefault(key, value)
+        return key
 
     def register(self, el: El, kind: str, id_: str) -> None:
         key = self.key(el.get("guid"))
@@ -556,8 +557,8 @@ class _Reader:
         for what, n in sorted(self.unnamed.items()):
             self.warn(f"{n} {what} element(s) without a name: named after their file or id")
         if self.not_guids:
-            examples = ", ".join(repr(v) for v in sorted(set(self.not_guids))[:3])
-            self.warn(f"{len(set(self.not_guids))} ids are not GUIDs (e.g. {examples}); used as given to match references")
+            examples = ", ".join(repr(v) for v in sorted(self.not_guids.values())[:3])
+            self.warn(f"{len(self.not_guids)} ids are not GUIDs (e.g. {examples}); used as given to match references")
         if self.dropped:
             items = "; ".join(f"{n} {what}" for what, n in sorted(self.dropped.items()))
             self.warn(f"not imported (no place in the graph): {items}")
@@ -744,14 +745,14 @@ class _ProjectReader(_Reader):
         raw = value_el.text.strip()
         try:
             if value_el.tag == "BooleanValue":
-                return {var[0]: raw.lower() in ("true", "1")}
+                return {var: raw.lower() in ("true", "1")}
             if value_el.tag == "IntegerValue":
-                return {var[0]: int(raw)}
+                return {var: int(raw)}
             if value_el.tag == "FloatValue":
-                return {var[0]: float(raw)}
+                return {var: float(raw)}
         except ValueError:
             self.warn(f"{value_el.tag} {raw!r} is not a number: kept as text", value_el)
-        return {var[0]: raw}
+        return {var: raw}
 
     def read_cases(self, cases: El) -> None:
         els = cases.all("Case")
@@ -802,7 +803,8 @@ class _ProjectReader(_Reader):
                     self.rel("IN_SET", target, ("CodeSet", id_), ref)
                 else:
                     self.warn(f"set {name!r} names an unknown code or source: skipped", ref)
-            self.dropped["notes in sets"] += len(notes)
+            if notes:
+                self.dropped["notes in sets"] += len(notes)
 
     def emit_participants(self) -> None:
         """Participants from cases, plus one per source that carries attributes but has no case."""
@@ -933,7 +935,7 @@ def qdc_batch(path: Path, study: str, *, theme_depth: int | None = None) -> tupl
     reader = _Reader(batch, study, path.name, theme_depth)
     if root.ns != CODEBOOK_NS:
         reader.warn(f"namespace {root.ns or '(none)'!r} instead of {CODEBOOK_NS!r}; read anyway", root)
-    batch.node("Study", study, origin=reader.origin(root), name=study)
+    batch.node("Study", study, origin=reader.origin(root))  # no name: keep the study's own title
     codes = root.first("Codes")
     if codes is not None:
         reader.codebook(codes)

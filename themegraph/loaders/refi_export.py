@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
@@ -77,9 +77,9 @@ class _Study:
     def pairs(self, match: str) -> dict[str, list[str]]:
         """``{a.id: [b.id, ...]}`` for a two-node pattern whose ends are both in the study."""
         out = defaultdict(list)
-        cypher = f"{match} WHERE a.study = $study AND b.study = $study RETURN a.id AS a, b.id AS b ORDER BY a, b"
+        cypher = f"{match} WHERE a.study = $study AND b.study = $study RETURN a.id AS x, b.id AS y ORDER BY x, y"
         for r in self.q(cypher):
-            out[r["a"]].append(r["b"])
+            out[r["x"]].append(r["y"])
         return out
 
     def read_project(self) -> None:
@@ -161,13 +161,13 @@ class _Writer:
                 ranked = sorted((p for p in parents.get(id_, []) if p in g.themes), key=order.get)
                 children[self.first_parent(id_, ranked, kind)].append(id_)
         placed: dict[str, Element] = {}
-        pending = [(parent, id_) for id_ in sorted(children[None], key=order.get)]
+        pending = deque((parent, id_) for id_ in sorted(children[None], key=order.get))
         while pending or len(placed) < len(order):
             if not pending:  # themes that are each other's parents: break the cycle at the first
                 loose = min((i for i in g.themes if i not in placed), key=order.get)
                 self.warnings.append(f"themes around {loose!r} are each other's sub-themes: {loose!r} exported at the top")
-                pending = [(parent, loose)]
-            holder, id_ = pending.pop(0)
+                pending.append((parent, loose))
+            holder, id_ = pending.popleft()
             if id_ in placed:
                 continue
             row = g.themes.get(id_) or g.codes[id_]
@@ -179,6 +179,9 @@ class _Writer:
             for memo in (notes or {}).get(id_, []):
                 self.el(code, "NoteRef", targetGUID=self.guid(memo))
             pending += [(code, child) for child in sorted(children.get(id_, []), key=order.get)]
+        for id_ in g.themes:
+            if placed[id_].find("Code") is None:
+                self.warnings.append(f"theme {id_!r} holds no codes here: REFI-QDA cannot tell it from a code")
 
     def set_elements(self, parent: Element, kinds: tuple[str, ...], member_tag: str, ref_attr: str) -> None:
         g = self.g
@@ -331,7 +334,9 @@ class _ProjectWriter(_Writer):
             if text is None:
                 self.warnings.append(f"document {row['name']!r} has no text: exported without it or its selections")
             elif row.get("path"):
-                file = row["path"] if _SAFE_FILE.fullmatch(row["path"]) and f"sources/{row['path']}" not in self.files else f"{guid}.txt"
+                # keep the file name the project had, unless it is unsafe or taken (names match caselessly)
+                taken = {name.casefold() for name in self.files}
+                file = row["path"] if _SAFE_FILE.fullmatch(row["path"]) and f"sources/{row['path']}".casefold() not in taken else f"{guid}.txt"
                 self.files[f"sources/{file}"] = text.encode("utf-8")
                 src.set("plainTextPath", f"internal://{file}")
             else:
