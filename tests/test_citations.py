@@ -13,10 +13,15 @@ from hypothesis import strategies as st
 
 from themegraph.errors import InputError
 from themegraph.graph.batch import Batch
-from themegraph.loaders.citations import Layout, clean, extract_citations
+from themegraph.loaders.citations import MAX_SENTENCE, Layout, clean, extract_citations
 from themegraph.loaders.documents import read_text
 from themegraph.loaders.paper import cite_rows, paper_batch, reference_ids
-from themegraph.loaders.references import add_works, merge_works, name_key, read_references
+from themegraph.loaders.references import (
+    add_works,
+    merge_works,
+    name_key,
+    read_references,
+)
 
 DATA = Path(__file__).parent / "data"
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"
@@ -53,7 +58,7 @@ def seed_citations(seed_text, seed_refs):
 
 @pytest.fixture(scope="module")
 def hard_citations():
-    refs, problems = read_references(DATA / "citations_hard.bib", strict=True)
+    refs, _ = read_references(DATA / "citations_hard.bib", strict=True)
     return extract_citations(HARD.read_text(encoding="utf-8"), refs)
 
 
@@ -132,7 +137,7 @@ def test_sentence_openers_are_not_authors():
 
 
 def test_reference_picks_by_second_author_and_author_count(hard_citations):
-    refs = {c.cited_as: c.ref for c in hard_citations if c.authors[0] == "Smith"}
+    refs = {c.cited_as: c.ref for c in hard_citations if c.authors[0] == "Smith" and c.year == "2010"}
     assert refs == {"Smith & Jones, 2010": "smith2010a", "Smith & Brown, 2010": "smith2010b",
                     "Smith et al., 2010": "smith2010c"}
 
@@ -147,6 +152,17 @@ def test_unresolved_tie_is_left_unmatched():
     twin = dataclasses.replace(works["blasko2016"], key="blasko2016-copy", keys=["blasko2016-copy"])
     (c,) = extract_citations("As found (Blasko & Jeglic, 2016).", [works["blasko2016"], twin])
     assert c.ref is None
+
+
+def test_reference_list_entries_are_not_citations():
+    text = (
+        "Introduction\n\nAs Bordin (1979) argued (Horvath & Luborsky, 1993).\n\nReferences\n\n"
+        "Group for the Advancement of Psychiatry (1994). Forced into treatment.\n"
+        "Horvath, A. O., & Luborsky, L. (1993). The role of the alliance (Smith, 1990 reprint).\n\n"
+        "Appendix A\n\nA late citation (Cosyns, 1999).\n"
+    )
+    found = [(c.authors[0], c.section) for c in extract_citations(text)]
+    assert found == [("Bordin", "Introduction"), ("Horvath", "Introduction"), ("Cosyns", "Appendix A")]
 
 
 # --- layout: sentences and sections ---------------------------------------------------------
@@ -275,6 +291,15 @@ def test_a_hundred_pages_in_under_a_second(seed_text, seed_refs):
     assert len(citations) >= 91 * 6
 
 
+def test_dense_citations_without_full_stops_stay_fast_and_bounded():
+    text = "(Bordin, 1979)\n" * 20_000  # 300k characters, one endless "sentence"
+    started = time.perf_counter()
+    citations = extract_citations(text)
+    assert time.perf_counter() - started < 1.0
+    assert len(citations) == 20_000
+    assert max(len(c.sentence) for c in citations) <= MAX_SENTENCE
+
+
 FRAGMENTS = ["(", ")", "[", "]", ";", ",", " ", "\n", "\n\n", "Bordin", "O’Hare", "De Jong", "et al.", "&", "and",
              "1979", "2006a", "n.d.", "in press", "’s", "'s", "p. 253", "see ", "e.g., ", ". ", "Discussion\n", "-",
              "Řehůřek", "Group for the Advancement of Psychiatry", "14\n", "(1990–2000)", "b"]
@@ -287,6 +312,7 @@ def test_never_raises_and_spans_lie_inside_the_text(text):
         assert 0 <= c.start < c.end <= len(text)
         assert c.start <= c.year_start < len(text)
         assert c.authors and c.year
+        assert len(c.sentence) <= MAX_SENTENCE
 
 
 # --- into the graph -------------------------------------------------------------------------

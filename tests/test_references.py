@@ -45,8 +45,10 @@ def test_messy_bibtex_loads_every_readable_entry_and_reports_the_rest():
     ]
     path = str(REFS / "messy.bib")
     assert problems == [
-        f"{path}:28: could not read this entry (Unexpected block start: `@article`. "
-        "Was still looking for field-value closing `,` or `}`); entry skipped",
+        (
+            f"{path}:28: could not read this entry (Unexpected block start: `@article`. "
+            "Was still looking for field-value closing `,` or `}`); entry skipped"
+        ),
         f"{path}:41: duplicate key 'horvath2011' (first at line 5); entry skipped",
         f"{path}:47: entry has no key; using 'van-paridon-2005-entry-without-key'",
         f"{path}:61: entry 'noauthor' has no author",

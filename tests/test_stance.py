@@ -9,7 +9,12 @@ from conftest import EXAMPLE, SHARED
 from themegraph.errors import InputError
 from themegraph.loaders.citations import Layout, clean, extract_citations
 from themegraph.loaders.references import read_references
-from themegraph.loaders.stance import classify, find_cues, load_lexicon, propose_findings
+from themegraph.loaders.stance import (
+    classify,
+    find_cues,
+    load_lexicon,
+    propose_findings,
+)
 
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"
 TARGET_SECTIONS = ("Discussion", "Clinical Implications")
@@ -120,7 +125,7 @@ def test_bad_lexicon(tmp_path, content, message):
 
 def test_shipped_lexicon_has_every_stance():
     lexicon = load_lexicon()
-    assert set(lexicon.patterns) == {"supports", "extends", "challenges"}
+    assert lexicon.stances == ("supports", "extends", "challenges")
     assert lexicon.priority == ["challenges", "extends", "supports"]
 
 

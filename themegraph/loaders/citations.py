@@ -18,12 +18,12 @@ reference list is given, the key of the reference it cites.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
 from .references import WorkRecord, name_key
-from .stance import Lexicon, classify
+from .stance import Lexicon, decide, default_lexicon, find_cues
 
 
 @dataclass
@@ -70,15 +70,18 @@ _STOP = (
     "Instead Overall Historically Theoretically Since Until Before After During Between Around About Up "
     "We Our They Their He She His Her I My You Your Table Tables Figure Figures Fig Appendix Chapter "
     "Section Study Studies Experiment Phase Wave Time Session Version Vol Volume No Issue Act Part Page "
-    "Research Evidence Data Results Findings Participants Therapists Clients Theme Model Models "
+    "Research Evidence Data Results Findings "
     "January February March April May June July August September October November December "
-    "Spring Summer Autumn Winter In-press Ibid"
+    "Spring Summer Autumn Winter Ibid"
 ).split()
 _STOP_RE = "(?!(?:" + "|".join(_STOP) + r")(?![\w'’\-]))"
 _PARTICLE = r"(?:(?:[Dd]e|[Dd]el|[Dd]ella|[Dd]er|[Dd]en|[Dd]i|[Dd]u|[Dd]a|[Dd]os|[Vv]an|[Vv]on|[Ll]e|[Ll]a|[Tt]en|[Tt]er)\s+)"
 _WORD = rf"{_UP}(?:{_L}|['’](?={_UP})|[-‐](?={_L}))*"
-_NAME_ONE = rf"{_STOP_RE}{_PARTICLE}*{_WORD}"  # narrative: one surname word (with particles)
-_NAME_TWO = rf"{_NAME_ONE}(?:[ \t]+{_STOP_RE}{_WORD})?"  # parenthetical: "Eno Louden" allowed too
+_NAME = rf"{_STOP_RE}{_PARTICLE}*{_WORD}"
+#: narrative: one surname word (with particles); an acronym joined by "and" ("the UK and Bordin
+#: (1979)") is running text, not a first author
+_NAME_ONE = rf"(?![A-Z]{{2,4}}\s+(?:and|&)\s){_NAME}"
+_NAME_TWO = rf"{_NAME}(?:[ \t]+{_STOP_RE}{_WORD})?"  # parenthetical: "Eno Louden" allowed too
 _ET_AL = r"(?:\s*,?\s+et\.?\s*al\b\.?|\s+and\s+(?:colleagues|co-workers)\b)"
 
 
@@ -87,11 +90,18 @@ def _person_list(name: str) -> str:
     return rf"{name}(?:\s*,\s*{name})*(?:\s*,?\s*(?:&|and)\s+{name}|{_ET_AL})?"
 
 
-_CORP = rf"{_STOP_RE}{_WORD}(?:\s+(?:(?:for|of|the|and|on|in|&)\s+)*{_WORD})+(?:\s*\[[^\]\n]{{1,20}}\])?"
+_CORP_TIE = r"\s+(?:(?:for|of|the|on|in)\s+)*"  # "World Health", "Group for the Advancement"
+_CORP_ANY = r"\s+(?:(?:for|of|the|on|in|and|&)\s+)*"
+#: a body's name: capitalised words of which at least two are tied by adjacency or a function
+#: word, so "Prochaska and DiClemente" (two people) is not one
+_CORP = (
+    rf"{_STOP_RE}{_WORD}(?:{_CORP_ANY}{_WORD})*?{_CORP_TIE}{_WORD}(?:{_CORP_ANY}{_WORD})*"
+    r"(?:\s*\[[^\]\n]{1,20}\])?"
+)
 _YEAR = r"(?:(?:1[6-9]\d\d|20\d\d)(?:/(?:1[6-9]\d\d|20\d\d))?(?:[a-rt-z](?![\w]))?(?![\w])|n\.\s?d\.|in\s+press|forthcoming)"
 _YEARS = rf"{_YEAR}(?:\s*,\s*(?:{_YEAR}|[a-z](?![\w.])))*"
 _LOCATOR = r"(?:\s*,?\s*(?:pp?\.|paras?\.|chap\.|ch\.|sec\.|§)\s*[\dxivlc]+(?:\s*[-–—]\s*[\dxivlc]+)?|:\s*\d+(?:\s*[-–]\s*\d+)?)"
-_LEAD_IN = rf"(?:(?:(?!{_PARTICLE}{_UP})[a-z][\w.\-'’]*|See|Also|For|But|Cf\.|E\.g\.|Compare|As)[,:]?\s+)*"
+_LEAD_IN = rf"(?:(?:(?!{_PARTICLE}+{_UP})[a-z][\w.\-'’]*|See|Also|For|But|Cf\.|E\.g\.|Compare|As)[,:]?\s+)*"
 
 #: one item of a parenthesis: lead-in, authors, years, locator
 ITEM = re.compile(
@@ -105,7 +115,8 @@ NARRATIVE_AUTHORS = re.compile(
     rf"(?<![\w'’\-])(?:(?P<persons>{_person_list(_NAME_ONE)})|\b[Tt]he\s+(?P<corp>{_CORP}))"
     rf"(?P<poss>['’]s?(?![\w]))?\s*\Z"
 )
-GROUP = re.compile(r"\(([^()]{1,800})\)|\[([^\[\]]{1,800})\]")
+#: parentheses, and square brackets (which may sit inside parentheses, so they get a pass of their own)
+GROUPS = (re.compile(r"\(([^()]{1,800})\)"), re.compile(r"\[([^\[\]]{1,800})\]"))
 YEARISH = re.compile(r"\d{4}|n\.\s?d\.|in\s+press|forthcoming")
 YEAR = re.compile(_YEAR)
 _SPLIT_NAMES = re.compile(r"\s*(?:,\s*(?:&|and)\s+|,|&|\band\b)\s*")
@@ -126,7 +137,8 @@ _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+(?=[\"'‘“]?" + _UP + ")"
 _TOKEN_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
 _HEADING_NUMBER = re.compile(r"^(?:#+\s*|\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
 #: a blank line, page-number lines after it, then a line that does not go on in lower case
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*[ \t]*(?![a-z(\s])")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*+[ \t]*+(?![a-z(\s])")
+_REFERENCE_HEADING = re.compile(r"(?i)(?:references?|bibliography|reference list|works cited|literature cited)\s*$")
 _PAGE_NUMBER_LINE = re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
 
@@ -134,8 +146,9 @@ _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
 def clean(text: str) -> str:
     """A slice of PDF text as one line: page-number lines dropped, hyphenated breaks and
     whitespace joined."""
-    text = _PAGE_NUMBER_LINE.sub(" ", text)
-    text = _LINE_END_HYPHEN.sub("-", text)
+    if "\n" in text:  # both repairs are about line breaks; most slices have none
+        text = _PAGE_NUMBER_LINE.sub(" ", text)
+        text = _LINE_END_HYPHEN.sub("-", text)
     return " ".join(text.split())
 
 
@@ -181,12 +194,24 @@ class Layout:
             bounds.update(m.end() for m in _PARAGRAPH_BREAK.finditer(text))
         for m in _SENTENCE_END.finditer(text):
             before = _TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
-            token = before.group(1).lower() if before else ""
+            token = before.group(1).lower().rstrip(".") if before else ""
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                 continue
             bounds.add(m.end())
         self.bounds = sorted(bounds)
         self.heading_starts = [h[0] for h in self.headings]
+
+    def reference_lists(self) -> list[tuple[int, int]]:
+        """(start, end) of each "References" section: up to the next heading or the end.
+
+        Its entries ("Bordin, E. S. (1979). The generalizability ...") are not citations.
+        """
+        spans = []
+        for i, (start, title) in enumerate(self.headings):
+            if _REFERENCE_HEADING.match(title):
+                end = self.headings[i + 1][0] if i + 1 < len(self.headings) else len(self.text)
+                spans.append((start, end))
+        return spans
 
     def line_of(self, pos: int) -> int:
         """1-based line number of offset ``pos``."""
@@ -232,7 +257,7 @@ class ReferenceIndex:
             family = work.authors[0].family
             self.exact[name_key(family)].append(work)
             parts = [p for p in re.split(r"[\s\-‐]+", family) if len(p) > 2]
-            for part in parts[1:] if len(parts) > 1 else []:
+            for part in parts[1:]:
                 self.loose[name_key(part)].append(work)
             if len(family.split()) > 2:  # a corporate author's acronym: "APA"
                 self.loose[name_key("".join(w[0] for w in family.split() if w[0].isupper()))].append(work)
@@ -258,6 +283,30 @@ class ReferenceIndex:
 # --- extraction -----------------------------------------------------------------------------
 
 
+#: a "sentence" longer than this is a layout the splitter did not understand (a table, a list
+#: without full stops): it is cut into pieces of about this size and a citation keeps its piece
+MAX_SENTENCE = 1200
+
+
+def _bounded(text: str, start: int, end: int, at: int) -> tuple[int, int]:
+    """The sentence bounds, or the piece of an over-long sentence that holds offset ``at``.
+
+    Pieces are fixed by the sentence, not by the citation, so the citations of one piece share
+    one cleaned text and one cue scan.
+    """
+    if end - start <= MAX_SENTENCE:
+        return start, end
+    lo = start + (at - start) // MAX_SENTENCE * MAX_SENTENCE
+    hi = min(end, lo + MAX_SENTENCE)
+    if lo > start:  # start and end at spaces, not inside words
+        space = text.find(" ", lo, min(lo + 100, at))
+        lo = space + 1 if space >= 0 else lo
+    if hi < end:
+        space = text.rfind(" ", max(hi - 100, at + 1), hi)
+        hi = space if space >= 0 else hi
+    return lo, hi
+
+
 @dataclass
 class _Raw:
     """A citation found, before sentence, section, stance and reference are attached."""
@@ -270,10 +319,10 @@ class _Raw:
     narrative: bool
 
 
-def _split_authors(match: re.Match, corp_group: str = "corp") -> tuple[list[str], bool]:
+def _split_authors(match: re.Match) -> tuple[list[str], bool]:
     """Surnames as written and whether the list ends in "et al." (or "and colleagues")."""
-    if match.group(corp_group):
-        name = _ABBREVIATION.sub("", match.group(corp_group))  # "American Psychiatric Association [APA]"
+    if match.group("corp"):
+        name = _ABBREVIATION.sub("", match.group("corp"))  # "American Psychiatric Association [APA]"
         return [" ".join(name.split())], False
     persons = match.group("persons")
     et_al = _ET_AL_RE.search(persons)
@@ -336,19 +385,30 @@ def _parenthesis(text: str, open_at: int, body_start: int, body_end: int) -> lis
 
 
 def _raw_citations(text: str) -> list[_Raw]:
-    """All citations of the text, in order, each year position once."""
+    """All citations of the text (parentheses first, then brackets), each year position once."""
     found: list[_Raw] = []
     seen: set[int] = set()
-    for group in GROUP.finditer(text):
-        body = 1 if group.group(1) is not None else 2
-        if not YEARISH.search(text, group.start(body), group.end(body)):
-            continue
-        for raw in _parenthesis(text, group.start(), group.start(body), group.end(body)):
-            raw.years = [(y, at) for y, at in raw.years if at not in seen]
-            seen.update(at for _, at in raw.years)
-            if raw.years:
-                found.append(raw)
+    for pattern in GROUPS:
+        for group in pattern.finditer(text):
+            if not YEARISH.search(text, group.start(1), group.end(1)):
+                continue
+            for raw in _parenthesis(text, group.start(), group.start(1), group.end(1)):
+                raw.years = [(y, at) for y, at in raw.years if at not in seen]
+                seen.update(at for _, at in raw.years)
+                if raw.years:
+                    found.append(raw)
     return found
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching (start, end) spans joined, in order."""
+    merged: list[list[int]] = []
+    for lo, hi in sorted(set(spans)):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
 
 
 def extract_citations(
@@ -359,17 +419,25 @@ def extract_citations(
     ``references`` (from :func:`~.references.read_references`) lets each citation name the key
     of the work it cites; ``lexicon`` overrides the stance cue lexicon.
     """
+    lexicon = lexicon or default_lexicon()
     layout = Layout(text)
     index = ReferenceIndex(references) if references else None
-    sentences: dict[int, tuple[str, str | None, str]] = {}
+    excluded = layout.reference_lists()
+    raws = [r for r in _raw_citations(text) if not any(lo <= r.start < hi for lo, hi in excluded)]
+    spans = [_bounded(text, *layout.sentence_at(raw.start), raw.start) for raw in raws]
+    cues = []
+    for lo, hi in _merge(spans):  # each citing stretch of text scanned for cues once
+        cues += find_cues(text, lexicon, lo, hi)
+    cue_at = [offset for offset, _ in cues]
+    sentences: dict[tuple[int, int], str] = {}
     out: list[Citation] = []
-    for raw in _raw_citations(text):
-        s_start, s_end = layout.sentence_at(raw.start)
-        if s_start not in sentences:
-            section = layout.section_at(raw.start)
-            sentence = clean(text[s_start:s_end])
-            sentences[s_start] = (sentence, section, classify(sentence, lexicon, section=section))
-        sentence, section, stance = sentences[s_start]
+    for raw, bounds in zip(raws, spans):
+        if bounds not in sentences:
+            sentences[bounds] = clean(text[bounds[0] : bounds[1]])
+        sentence = sentences[bounds]
+        section = layout.section_at(raw.start)
+        in_sentence = cues[bisect_left(cue_at, bounds[0]) : bisect_left(cue_at, bounds[1])]
+        stance = decide(in_sentence, lexicon, section=section, at=raw.start)
         cited_as = clean(text[raw.start : raw.end])
         authors = raw.authors
         for year, at in raw.years:

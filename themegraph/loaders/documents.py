@@ -68,6 +68,7 @@ def _docx_text(path: Path, data: bytes) -> str:
     Headings stay separate lines, which is what the citation extractor's section detection needs.
     """
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -75,7 +76,7 @@ def _docx_text(path: Path, data: bytes) -> str:
         raise InputError(f"{path}: the file is empty")
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
         raise InputError(f"{path}: not a readable .docx file ({e})") from None
     lines: list[str] = []
     for child in document.element.body.iterchildren():

@@ -326,7 +326,8 @@ def _bib_names(raw: str, decoder) -> list[AuthorName]:
         jr = " ".join(_delatex(decoder, p) for p in parts.jr)
         if not family:
             family, first = " ".join(first), []
-        out.append(person(family, " ".join(first), jr))
+        if family:  # a stray "," between names is no one
+            out.append(person(family, " ".join(first), jr))
     return out
 
 
@@ -438,11 +439,7 @@ def _bib_entry(entry, where: str, strings: dict[str, str], decoder) -> tuple[Wor
     fields = {f.key.lower(): _concat(str(f.value), strings) for f in entry.fields}
     problems = []
     raw_names = fields.get("author") or fields.get("editor") or ""
-    try:
-        authors = _bib_names(raw_names, decoder) if raw_names else []
-    except Exception as e:  # bibtexparser's name splitter raises on unbalanced braces
-        problems.append(f"{where}: cannot split the author names ({e}); authors left out")
-        authors = []
+    authors = _bib_names(raw_names, decoder) if raw_names else []
 
     def text(name: str) -> str | None:
         return _delatex(decoder, fields[name]) if fields.get(name) else None
@@ -520,11 +517,8 @@ def _read_ris(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
         bad = [ln for ln in lines if ln.strip() and not _RIS_TAG.match(ln)]
         if bad:
             problems.append(f"{where}: {len(bad)} line(s) are not 'XX  - value' tags and were ignored: {bad[0][:40]!r}")
-        try:
-            parsed = rispy.loads("\n".join(ln for ln in lines if _RIS_TAG.match(ln)))
-        except Exception as e:  # rispy raises plain exceptions on malformed records
-            problems.append(f"{where}: could not read this record ({e}); record skipped")
-            continue
+        # only well-formed tag lines reach rispy, which then cannot fail on this record
+        parsed = rispy.loads("\n".join(ln for ln in lines if _RIS_TAG.match(ln)))
         if not parsed:
             problems.append(f"{where}: empty record skipped")
             continue

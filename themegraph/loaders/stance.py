@@ -17,19 +17,21 @@ import yaml
 
 from ..errors import InputError
 from ..graph.ids import slug
+from ..graph.schema import STANCES
 
-STANCES = ("supports", "extends", "challenges")
 MENTIONS = "mentions"
 #: sections a finding can come from (schema: "a finding of a study, from its Discussion or Implications")
 FINDING_SECTIONS = re.compile(r"discussion|implication|conclusion", re.IGNORECASE)
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
+#: an apostrophe in a cue or negator matches straight and curly ones
+_ANY_APOSTROPHE = "['’‘]"
 
 
 @dataclass
 class Lexicon:
-    """Compiled cues: one alternation per stance, negators, priority and section defaults."""
+    """Compiled cues (one pattern, a named group per stance), negators, priority and defaults."""
 
-    patterns: dict[str, re.Pattern]
+    pattern: re.Pattern
+    stances: tuple[str, ...]
     negated: re.Pattern
     priority: list[str]
     section_defaults: list[tuple[re.Pattern, str]]
@@ -38,15 +40,14 @@ class Lexicon:
 def _cue_regex(cue: str) -> str:
     """A cue phrase as a regex body: ``*`` at most one word, ``x-`` a word prefix."""
     parts = []
-    for word in cue.translate(_APOSTROPHES).lower().split():
+    for word in cue.lower().split():
         if word == "*":
             parts.append(r"(?:\S+\s+)?")
         elif word.endswith("-") and len(word) > 1:
-            parts.append(re.escape(word[:-1]) + r"\w*\s+")
+            parts.append(re.escape(word[:-1]).replace("'", _ANY_APOSTROPHE) + r"\w*\s+")
         else:
-            parts.append(re.escape(word) + r"\s+")
-    body = "".join(parts)
-    return body[: -len(r"\s+")] if body.endswith(r"\s+") else body
+            parts.append(re.escape(word).replace("'", _ANY_APOSTROPHE) + r"\s+")
+    return "".join(parts).removesuffix(r"\s+")
 
 
 def load_lexicon(path: Path | str | None = None) -> Lexicon:
@@ -66,25 +67,28 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
         raise InputError(f"{where}:{line}: not valid YAML ({getattr(e, 'problem', e)})") from None
     cues = data.get("cues") or {}
-    unknown = set(cues) - set(STANCES)
-    if unknown or not cues:
+    if not isinstance(cues, dict) or not cues or set(cues) - set(STANCES):
         raise InputError(f"{where}: cues must be given for {', '.join(STANCES)} only (got {sorted(cues)})")
-    patterns = {
-        # one word-boundary check around one alternation: a regex per cue would be 50x slower
-        stance: re.compile(r"(?<![\w'])(?:" + "|".join(_cue_regex(str(c)) for c in cues[stance]) + r")(?![\w'])",
-                           re.IGNORECASE)
-        for stance in STANCES
-        if cues.get(stance)
-    }
-    negators = "|".join(re.escape(str(n).translate(_APOSTROPHES)) for n in data.get("negators") or [])
-    negated = re.compile(rf"(?:\b(?:{negators})\b|n't)(?:\s+\S+){{0,2}}\s+$" if negators else r"(?!)", re.IGNORECASE)
-    priority = [s for s in data.get("priority") or STANCES if s in patterns]
+    stances = tuple(s for s in STANCES if cues.get(s))
+    starred = [c for s in stances for c in cues[s] if not str(c).strip() or str(c).strip()[0] in "*-"]
+    if starred:
+        raise InputError(f"{where}: a cue must start with a word, got {starred[0]!r}")
+    # one pattern for every cue: the text is scanned once, not once per cue or per stance
+    groups = "|".join(f"(?P<{s}>" + "|".join(_cue_regex(str(c)) for c in cues[s]) + ")" for s in stances)
+    # word-start check first: it rejects most positions before any of the alternatives is tried
+    firsts = "".join(sorted({re.escape(str(c).strip()[0].lower()) for s in stances for c in cues[s]}))
+    pattern = re.compile(rf"(?<![\w'’])(?=[{firsts}])(?:{groups})(?![\w'’])", re.IGNORECASE)
+    negators = "|".join(re.escape(str(n)).replace("'", _ANY_APOSTROPHE) for n in data.get("negators") or [])
+    negated = re.compile(
+        rf"(?:\b(?:{negators})\b|n{_ANY_APOSTROPHE}t)(?:\s+\S+){{0,2}}\s+$" if negators else r"(?!)", re.IGNORECASE
+    )
+    priority = [s for s in data.get("priority") or STANCES if s in stances]
     defaults = []
     for rule in data.get("section_defaults") or []:
         if rule.get("stance") not in STANCES:
             raise InputError(f"{where}: section_defaults stance must be one of {', '.join(STANCES)}")
         defaults.append((re.compile(str(rule["section"]), re.IGNORECASE), rule["stance"]))
-    return Lexicon(patterns, negated, priority, defaults)
+    return Lexicon(pattern, stances, negated, priority, defaults)
 
 
 _default: Lexicon | None = None
@@ -98,31 +102,44 @@ def default_lexicon() -> Lexicon:
     return _default
 
 
-def cue_stances(sentence: str, lexicon: Lexicon | None = None) -> set[str]:
-    """The stances whose cues occur in ``sentence`` (negated supports cues count as challenges)."""
+def find_cues(sentence: str, lexicon: Lexicon | None = None, start: int = 0,
+              end: int | None = None) -> list[tuple[int, str]]:
+    """Every cue in ``sentence[start:end]`` as (offset, stance), in order; a negated supports cue
+    is a challenges cue."""
     lexicon = lexicon or default_lexicon()
-    text = sentence.translate(_APOSTROPHES)
-    found = set()
-    for stance, pattern in lexicon.patterns.items():
-        for m in pattern.finditer(text):
-            if stance == "supports" and lexicon.negated.search(text, max(0, m.start() - 40), m.start()):
-                found.add("challenges")
-            else:
-                found.add(stance)
+    found = []
+    for m in lexicon.pattern.finditer(sentence, start, len(sentence) if end is None else end):
+        start = m.start()
+        stance = m.lastgroup
+        if stance == "supports" and lexicon.negated.search(sentence, max(0, start - 40), start):
+            stance = "challenges"
+        found.append((start, stance))
     return found
 
 
-def classify(sentence: str, lexicon: Lexicon | None = None, *, section: str | None = None) -> str:
+def classify(sentence: str, lexicon: Lexicon | None = None, *, section: str | None = None,
+             at: int | None = None) -> str:
     """supports, extends, challenges or mentions.
 
-    Cues decide; with no cue, a ``section`` matching one of the lexicon's section defaults
-    (Discussion, Implications ...) gives that default -- pass a section only for sentences that
-    cite a work.
+    Cues decide.  When cues of different stances share the sentence and ``at`` (the citation's
+    offset in the sentence) is given, the nearest cue before the citation decides ("consistent
+    with A (2000) but contrary to B (2001)"); otherwise the lexicon's priority does.  With no
+    cue, a ``section`` matching one of the lexicon's section defaults (Discussion,
+    Implications ...) gives that default: pass a section only for sentences that cite a work.
     """
     lexicon = lexicon or default_lexicon()
-    found = cue_stances(sentence, lexicon)
+    return decide(find_cues(sentence, lexicon), lexicon, section=section, at=at)
+
+
+def decide(found: list[tuple[int, str]], lexicon: Lexicon, *, section: str | None = None,
+           at: int | None = None) -> str:
+    """:func:`classify` on cues already found, so a sentence citing many works is scanned once."""
+    stances = {stance for _, stance in found}
+    if len(stances) > 1 and at is not None:
+        before = [stance for offset, stance in found if offset <= at]
+        return before[-1] if before else found[0][1]
     for stance in lexicon.priority:
-        if stance in found:
+        if stance in stances:
             return stance
     if section:
         for pattern, stance in lexicon.section_defaults:
@@ -153,21 +170,27 @@ def propose_findings(citations, text: str | None = None, *, lexicon: Lexicon | N
     for c in citations:
         if sections is None or (c.section and sections.search(c.section)):
             by_sentence.setdefault((c.sentence, c.section), []).append(c)
-    entries = [(sentence, section, c.stance, cited) for (sentence, section), cited in by_sentence.items()
-               for c in cited[:1] if c.stance != MENTIONS]
+    entries = [(sentence, section, [(c, c.stance) for c in cited])
+               for (sentence, section), cited in by_sentence.items()
+               if any(c.stance != MENTIONS for c in cited)]
     if text is not None:
-        entries += _continuations(text, citations, lexicon, sections)
-        order = {s: i for i, s in enumerate(_sentence_order(text))}
+        # imported here, not at the top: citations imports this module
+        from .citations import Layout
+
+        layout = Layout(text)
+        sentences = [(sentence, layout.section_at(start)) for start, _, sentence in layout.sentences()]
+        entries += _continuations(sentences, citations, lexicon, sections)
+        order = {sentence: i for i, (sentence, _) in enumerate(sentences)}
         entries.sort(key=lambda e: order.get(e[0], len(order)))
     findings, used = [], set()
-    for sentence, section, stance, cited in entries:
+    for sentence, section, stanced in entries:
         base = slug(" ".join(sentence.split()[:6]), 50)
         fid, n = base, 2
         while fid in used:
             fid, n = f"{base}-{n}", n + 1
         used.add(fid)
-        keys = list(dict.fromkeys(c.ref for c in cited if c.ref))
-        unmatched = list(dict.fromkeys(c.cited_as for c in cited if not c.ref))
+        links = dict.fromkeys((stance, c.ref) for c, stance in stanced if c.ref and stance != MENTIONS)
+        unmatched = list(dict.fromkeys(c.cited_as for c, stance in stanced if not c.ref and stance != MENTIONS))
         finding = {
             "id": fid,
             "title": _title(sentence),
@@ -175,7 +198,7 @@ def propose_findings(citations, text: str | None = None, *, lexicon: Lexicon | N
             "section": section,
             "themes": [],
             "status": "unconfirmed",
-            "links": [{"stance": stance, "work": key, "evidence": sentence} for key in keys],
+            "links": [{"stance": stance, "work": key, "evidence": sentence} for stance, key in links],
         }
         if unmatched:
             finding["unmatched"] = unmatched
@@ -183,28 +206,19 @@ def propose_findings(citations, text: str | None = None, *, lexicon: Lexicon | N
     return findings
 
 
-def _sentence_order(text: str) -> list[str]:
-    """The text's sentences in order (cleaned as citations clean them)."""
-    from .citations import Layout
-
-    return [s for _, _, s in Layout(text).sentences()]
-
-
-def _continuations(text, citations, lexicon, sections) -> list[tuple]:
+def _continuations(sentences: list[tuple[str, str | None]], citations, lexicon: Lexicon,
+                   sections: re.Pattern | None) -> list[tuple]:
     """Cue sentences without a citation that follow a citing sentence: they inherit its works."""
-    from .citations import Layout
-
-    layout = Layout(text)
-    cited_at: dict[str, list] = {}
+    cited_in: dict[str, list] = {}
     for c in citations:
-        cited_at.setdefault(c.sentence, []).append(c)
+        cited_in.setdefault(c.sentence, []).append(c)
     out = []
     previous = None
-    for start, _, sentence in layout.sentences():
-        section = layout.section_at(start)
-        if sentence not in cited_at and previous in cited_at and (sections is None or (section and sections.search(section))):
+    for sentence, section in sentences:
+        wanted = sections is None or (section and sections.search(section))
+        if wanted and sentence not in cited_in and previous in cited_in:
             stance = classify(sentence, lexicon)
             if stance != MENTIONS:
-                out.append((sentence, section, stance, cited_at[previous]))
+                out.append((sentence, section, [(c, stance) for c in cited_in[previous]]))
         previous = sentence
     return out
