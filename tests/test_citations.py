@@ -368,6 +368,6 @@ def test_reference_ids_agree_with_loading_the_references(seed_refs):
 def test_cite_rows(seed_citations):
     rows = cite_rows(seed_citations)
     assert len(rows) == 91
-    assert set(rows[0]) == {"authors", "year", "cited_as", "line", "start", "end", "sentence", "section", "stance", "ref"}
+    assert set(rows[0]) == {"authors", "year", "cited_as", "line", "start", "end", "sentence", "section", "stance", "ref", "et_al"}
     assert rows[0]["authors"] == ["Bordin"] and rows[0]["ref"] == "bordin1979" and rows[0]["line"] == 7
     json.dumps(rows)  # JSON-ready

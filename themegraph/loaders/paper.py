@@ -25,24 +25,33 @@ def reference_ids(references: list[WorkRecord]) -> dict[str, str]:
 def paper_batch(path: Path | str, study: str, references: list[WorkRecord] | None) -> Batch:
     """The citations of the paper at ``path`` (.txt, .md, .docx or .pdf) for study ``study``."""
     path = Path(path)
-    text = read_text(path)
-    citations = extract_citations(text, references)
-    ids = reference_ids(references) if references else {}
+    citations = extract_citations(read_text(path), references)
     batch = Batch(f"paper:{study}", path=str(path), loader="paper")
-    for c in citations:
-        origin = f"{path}:{c.line}"
-        if c.ref is not None:
-            target = ids[c.ref]
-        else:
-            target = work_id(c.authors[0], c.year, None)
-            known = batch.nodes["Work"].get(target, {}).get("authors") or []
-            if len(c.authors) >= len(known):  # "Drapeau et al." must not shorten a fuller list seen before
-                name = f"{c.authors[0]} et al. ({c.year})" if c.et_al else short_citation(c.authors, c.year)
-                batch.node("Work", target, origin=origin, name=name, year=c.year, authors=list(c.authors),
-                           unmatched=True)
-        batch.rel("CITES", ("Study", study), ("Work", target), origin=origin, sentence=c.sentence, section=c.section,
-                  stance=c.stance, cited_as=c.cited_as, char_start=c.start, char_end=c.end)
+    add_citations(batch, study, cite_rows(citations), reference_ids(references) if references else {}, str(path))
     return batch
+
+
+def add_citations(batch: Batch, study: str, rows: list[dict], ids: dict[str, str], where: str) -> None:
+    """Study-CITES->Work edges for citation rows (as ``cite_rows`` makes them, or a citations.csv).
+
+    ``ids`` maps reference keys to work ids; a row without a matched reference gets an
+    ``unmatched`` Work from its authors and year.
+    """
+    for row in rows:
+        origin = f"{where}:{row['line']}"
+        authors, year = list(row["authors"]), row["year"]
+        if row.get("ref"):
+            target = ids[row["ref"]]
+        else:
+            target = work_id(authors[0], year, None)
+            known = batch.nodes["Work"].get(target, {}).get("authors") or []
+            if len(authors) >= len(known):  # "Drapeau et al." must not shorten a fuller list seen before
+                et_al = row.get("et_al") in (True, "True", "true")
+                name = f"{authors[0]} et al. ({year})" if et_al else short_citation(authors, year)
+                batch.node("Work", target, origin=origin, name=name, year=year, authors=authors, unmatched=True)
+        batch.rel("CITES", ("Study", study), ("Work", target), origin=origin, sentence=row["sentence"],
+                  section=row.get("section") or None, stance=row.get("stance") or None, cited_as=row.get("cited_as"),
+                  char_start=row.get("start"), char_end=row.get("end"))
 
 
 def cite_rows(citations: list[Citation]) -> list[dict]:
@@ -59,6 +68,7 @@ def cite_rows(citations: list[Citation]) -> list[dict]:
             "section": c.section,
             "stance": c.stance,
             "ref": c.ref,
+            "et_al": c.et_al,
         }
         for c in citations
     ]

@@ -752,3 +752,35 @@ def add_works(batch: Batch, works: list[WorkRecord]) -> dict[str, str]:
         for key in work.keys:
             ids[key] = wid
     return ids
+
+
+#: What ``match_existing`` needs to know of the works already in a knowledge base.
+EXISTING_WORKS_QUERY = (
+    "MATCH (w:Work) OPTIONAL MATCH (w)-[a:AUTHORED_BY]->(au:Author) WHERE a.position = 1 "
+    "RETURN w.id AS id, w.doi AS doi, w.title AS title, w.year AS year, au.family AS family"
+)
+
+
+def match_existing(works: list[WorkRecord], existing: list[dict]) -> int:
+    """Give each work the id of the same work already stored (by DOI, else author, year and title).
+
+    The same article loaded from a second reference file, or by a second study, then stays one
+    Work node instead of two.  Returns how many works were matched.
+    """
+    by_doi = {normalise_doi(r["doi"]): r["id"] for r in existing if r.get("doi")}
+    by_author_year: dict[tuple, list[dict]] = {}
+    for r in existing:
+        if r.get("family") and r.get("year"):
+            by_author_year.setdefault((name_key(r["family"]), r["year"]), []).append(r)
+    matched = 0
+    for work in works:
+        found = by_doi.get(work.doi) if work.doi else None
+        if found is None and work.authors and work.year and work.title:
+            for r in by_author_year.get((name_key(work.authors[0].family), work.year), []):
+                if r.get("title") and difflib.SequenceMatcher(None, fold(work.title), fold(r["title"])).ratio() >= 0.9:
+                    found = r["id"]
+                    break
+        if found is not None:
+            matched += found != work.id
+            work.id = found
+    return matched

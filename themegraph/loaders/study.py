@@ -252,6 +252,32 @@ class StudyReader:
         self.problems.extend(problems)
         self.work_keys = add_works(self.batch, merge_works(works))
 
+    def read_citations(self) -> None:
+        """citations.csv: the paper's in-text citations, as ``themegraph cite --format csv`` writes them."""
+        path = self.path("citations.csv")
+        if not path.exists():
+            return
+        from .paper import add_citations
+
+        rows = []
+        for row in read_table(path, ("authors", "year", "sentence")):
+            ref = row.get("ref")
+            if ref and ref not in self.work_keys:
+                self.problem(row.origin, f"ref {ref!r} is not a key of references.bib")
+                continue
+            authors = split_list(row.get("authors"))
+            if not authors or not row.get("year") or not row.get("sentence"):
+                self.problem(row.origin, "a citation needs authors, a year and its sentence")
+                continue
+            numbers = {}
+            for key in ("start", "end"):
+                value = row.get(key)
+                if value and not value.isdigit():
+                    self.problem(row.origin, f"{key} must be a character offset, got {value!r}")
+                numbers[key] = int(value) if value.isdigit() else None
+            rows.append({**row.values, "authors": authors, "ref": ref or None, "line": row.line, **numbers})
+        add_citations(self.batch, self.study, rows, self.work_keys, "citations.csv")
+
     def read_theories(self) -> None:
         path = self.path("theories.yaml")
         if not path.exists():
@@ -350,7 +376,7 @@ def read_study(folder: Path) -> Batch:
     reader = StudyReader(folder)
     reader.read_study()
     steps = [reader.read_codebook, reader.read_themes, reader.read_participants, reader.read_extracts,
-             reader.read_references, reader.read_theories, reader.read_findings]
+             reader.read_references, reader.read_citations, reader.read_theories, reader.read_findings]
     for step in steps:
         reader._step(step)
     if reader.problems:

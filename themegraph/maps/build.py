@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import citations, participants, theory, themes
+from . import citations, participants, themes, theory
 from .filters import restrict
 from .layout import place
 from .model import MapData

@@ -102,9 +102,7 @@ def assemble(works: list[dict], citations: list[dict]) -> MapData:
         [plural(len(works), "cited work"), plural(len(pairs), "co-cited pair"), plural(n_clusters, "cluster")]
     )
     more = f" The {listed} largest of {n_clusters} clusters are listed." if n_clusters > listed else ""
-    data.note = (
-        "Node size: times cited. A link: cited in the same sentence (width: how often)." + more
-    )
+    data.note = "Node size: times cited. A link: cited in the same sentence (width: how often)." + more
     return data
 
 

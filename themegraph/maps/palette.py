@@ -10,8 +10,16 @@ import math
 import re
 
 QUALITATIVE = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#79706e",
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#79706e",
 )
 STANCE_COLOURS = {
     "supports": "#009e73",
@@ -46,9 +54,14 @@ def valid_colour(value: str | None) -> str | None:
 
 def tint(colour: str, amount: float) -> str:
     """``colour`` mixed with white (0 = unchanged, 1 = white): lighter shades for deeper levels."""
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    mix = lambda c: round(c + (255 - c) * amount)  # noqa: E731
-    return f"#{mix(r):02x}{mix(g):02x}{mix(b):02x}"
+    rgb = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
+
+
+def darker(colour: str, amount: float = 0.3) -> str:
+    """``colour`` darkened (0 = unchanged, 1 = black): node borders."""
+    rgb = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c * (1 - amount)):02x}" for c in rgb)
 
 
 def size_for(count: int, base: float = 8.0, step: float = 4.0, cap: float = 48.0) -> float:

@@ -21,7 +21,7 @@ TOP_THEMES = 5
 
 
 def build(store, study: str | None) -> MapData:
-    """Participants (left) and the themes their extracts illustrate (right)."""
+    """Themes in tree order (left) and the participants whose extracts illustrate them (right)."""
     thematic = Thematic.read(store, study)
     where, params = where_study("p", study)
     participants = sorted(
@@ -52,7 +52,7 @@ def build(store, study: str | None) -> MapData:
     for (_, theme), ids in said.items():
         weight[theme] += len(ids)
     for theme in themes:
-        data.nodes.append(theme_node(thematic, theme, column=1, size=size_for(weight[theme], base=10, step=3.5)))
+        data.nodes.append(theme_node(thematic, theme, column=0, size=size_for(weight[theme], base=10, step=3.5)))
     for p in participants:
         spoke_to = Counter({t: len(ids) for (pid, t), ids in said.items() if pid == p["id"]})
         name = names[p["id"]]
@@ -69,9 +69,10 @@ def build(store, study: str | None) -> MapData:
                 kind="Participant",
                 color=KIND_COLOURS["Participant"],
                 size=size_for(spoken[p["id"]], base=10, step=3.5),
+                font_size=16,
                 tip=tip,
                 themes=tuple(dict.fromkeys(a for t in spoke_to for a in thematic.ancestry(t))),
-                column=0,
+                column=1,
             )
         )
     for (pid, theme), ids in sorted(said.items()):

@@ -56,7 +56,7 @@ class Thematic:
     code_extracts: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, store, study: str | None) -> "Thematic":
+    def read(cls, store, study: str | None) -> Thematic:
         """Read the themes, codes and extracts of ``study`` (all studies when None)."""
         where, params = where_study("t", study)
         themes = store.query(
@@ -104,7 +104,8 @@ class Thematic:
             if row["e"] in extracts:
                 extracts[row["e"]].speaker = row["p"]
                 extracts[row["e"]].speaker_name = row["name"] or row["p"]
-        for row in store.query(f"MATCH (e:Extract)-[:ILLUSTRATES]->(t:Theme){where} RETURN e.id AS e, t.id AS t", params):
+        illustrates = f"MATCH (e:Extract)-[:ILLUSTRATES]->(t:Theme){where} RETURN e.id AS e, t.id AS t"
+        for row in store.query(illustrates, params):
             if row["e"] in extracts:
                 extracts[row["e"]].themes.add(row["t"])
         for row in store.query(f"MATCH (e:Extract)-[:CODED_AS]->(c:Code){where} RETURN e.id AS e, c.id AS c", params):
@@ -235,5 +236,9 @@ class Thematic:
 
 
 def plural(n: int, word: str) -> str:
-    """``3 extracts``, ``1 extract``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """``3 extracts``, ``1 extract``, ``2 theories``."""
+    if n == 1:
+        return f"{n} {word}"
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"

@@ -13,11 +13,14 @@ from .thematic import TEXT_CHARS, Thematic, clip, plural
 
 #: Start with the codes folded away when there are more than this many.
 FOLD_CODES_ABOVE = 60
-_FONT_BY_DEPTH = (24, 18, 15)
+_FONT_BY_DEPTH = (28, 20, 15)
 
 
-def theme_node(thematic: Thematic, theme: str, *, column: int = 0, size: float | None = None) -> MapNode:
-    """A theme as every map draws it: colour of its final theme, size by extracts, full tooltip."""
+def theme_node(thematic: Thematic, theme: str, *, column: int | None = None, size: float | None = None) -> MapNode:
+    """A theme as every map draws it: colour of its final theme, size by extracts, full tooltip.
+
+    In the tree (no ``column``) labels shrink with depth; in a layered map they are uniform.
+    """
     row = thematic.themes[theme]
     depth = thematic.depth[theme]
     count = len(thematic.theme_extracts.get(theme, []))
@@ -27,10 +30,10 @@ def theme_node(thematic: Thematic, theme: str, *, column: int = 0, size: float |
         kind="Theme",
         color=thematic.colours[theme],
         size=size if size is not None else size_for(count, base=14 if depth == 0 else 10, step=3.5),
-        font_size=_FONT_BY_DEPTH[min(depth, len(_FONT_BY_DEPTH) - 1)],
+        font_size=_FONT_BY_DEPTH[min(depth, len(_FONT_BY_DEPTH) - 1)] if column is None else 16,
         tip=thematic.theme_tip(theme),
         themes=thematic.ancestry(theme),
-        column=column,
+        column=column or 0,
     )
 
 
@@ -43,9 +46,7 @@ def build(store, study: str | None) -> MapData:
         node.parents = tuple(f"Theme:{p}" for p in thematic.parents.get(theme, []))
         data.nodes.append(node)
         for parent in thematic.parents.get(theme, []):
-            data.edges.append(
-                MapEdge(f"Theme:{parent}", node.id, "SUBTHEME_OF", thematic.colours[parent], width=2.5)
-            )
+            data.edges.append(MapEdge(f"Theme:{parent}", node.id, "SUBTHEME_OF", thematic.colours[parent], width=2.5))
     for code, row in thematic.codes.items():
         themes = [t for t in thematic.code_themes.get(code, []) if t in thematic.themes]
         count = len(thematic.code_extracts.get(code, []))
@@ -78,7 +79,7 @@ def build(store, study: str | None) -> MapData:
     data.subtitle = " · ".join(
         counts + [plural(len(thematic.codes), "code"), plural(len(thematic.extracts), "extract")]
     )
-    data.note = "Node size: number of extracts. Click a theme to fold or unfold what is under it."
+    data.note = "Node size: number of extracts."
     return data
 
 

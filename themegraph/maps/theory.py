@@ -34,9 +34,7 @@ def build(store, study: str | None) -> MapData:
         key=source_order,
     )
     derived = defaultdict(list)
-    for row in store.query(
-        f"MATCH (f:Finding)-[:DERIVED_FROM]->(t:Theme){where} RETURN f.id AS f, t.id AS t", params
-    ):
+    for row in store.query(f"MATCH (f:Finding)-[:DERIVED_FROM]->(t:Theme){where} RETURN f.id AS f, t.id AS t", params):
         if row["t"] in thematic.themes:
             derived[row["f"]].append(row["t"])
     links = []  # (finding, stance, target kind, target id, evidence)
@@ -117,7 +115,7 @@ def build(store, study: str | None) -> MapData:
     data.legend = _legend(thematic, used_themes, data)
     counts = [plural(sum(1 for n in data.nodes if n.kind == k), k.lower()) for k in ("Finding", *TARGETS)]
     data.subtitle = " · ".join(counts + [plural(len(links), "stance link")])
-    data.note = "Hover a link for the sentence that justifies it."
+    data.note = "Link colour: the finding's stance towards the work, theory or construct."
     return data
 
 
@@ -139,7 +137,7 @@ class _Literature:
         self.wanted = {(k, x) for k, x in self.wanted if x in props[k]}
 
     @classmethod
-    def read(cls, store, wanted: set[tuple[str, str]]) -> "_Literature":
+    def read(cls, store, wanted: set[tuple[str, str]]) -> _Literature:
         props = {
             "Work": {
                 r["id"]: r
@@ -159,8 +157,10 @@ class _Literature:
                 )
             },
         }
-        part_of = {r["c"]: r["t"] for r in store.query("MATCH (c:Construct)-[:PART_OF]->(t:Theory) RETURN c.id AS c, t.id AS t")}
-        proposed = {r["t"]: r["w"] for r in store.query("MATCH (t:Theory)-[:PROPOSED_IN]->(w:Work) RETURN t.id AS t, w.id AS w")}
+        part_of_rows = store.query("MATCH (c:Construct)-[:PART_OF]->(t:Theory) RETURN c.id AS c, t.id AS t")
+        proposed_rows = store.query("MATCH (t:Theory)-[:PROPOSED_IN]->(w:Work) RETURN t.id AS t, w.id AS w")
+        part_of = {r["c"]: r["t"] for r in part_of_rows}
+        proposed = {r["t"]: r["w"] for r in proposed_rows}
         return cls(props, part_of, proposed, wanted)
 
     def name(self, kind: str, x: str) -> str:

@@ -1,0 +1,190 @@
+"""``write_html``: one self-contained, offline, script-safe page per map.
+
+The page is our own small template (assets/page.html, map.css, map.js) around the vis-network
+that pyvis ships in its package, inlined at write time: pyvis's own template fetches vis,
+Bootstrap and tom-select from CDNs and turns every tooltip into raw HTML once any title holds
+"href", so it is not used.  pyvis's ``Network`` still holds the node and edge lists and the vis
+options (filled in bulk: its ``add_edge`` is quadratic on undirected graphs).
+
+Safety: the map travels as JSON in a ``<script type="application/json">`` block with ``<``,
+``>``, ``&`` and U+2028/2029 escaped, so no text can close the block; map.js puts every string
+into the page with ``textContent``.  A Content-Security-Policy allows only the page's two
+inline scripts (by hash) and no network access at all, so even a slip elsewhere could neither
+run an injected script nor fetch anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pyvis
+from pyvis.network import Network
+
+from . import layout
+from .model import MapData, MapEdge, MapNode
+from .palette import darker
+
+VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+ASSETS = Path(__file__).parent / "assets"
+_MARKER = re.compile(r"@@([A-Z_]+)@@")
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_HIGHLIGHT = "#1f2933"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"
+
+
+def write_html(data: MapData, path: Path) -> None:
+    """Write ``data`` (laid out) as a single HTML file that works offline from ``file://``."""
+    Path(path).write_text(render(data), encoding="utf-8")
+
+
+def render(data: MapData) -> str:
+    """The page for ``data`` as a string."""
+    net = network(data)
+    nodes, edges, heading, _, _, options = net.get_network_data()
+    payload = {
+        "kind": data.kind,
+        "title": heading,
+        "note": data.note,
+        "physics": data.physics,
+        "nodes": nodes,
+        "edges": edges,
+        "legend": [{"section": e.section, "label": e.label, "color": e.color, "shape": e.shape} for e in data.legend],
+        "themeOptions": [list(t) for t in data.theme_options],
+        "stanceOptions": data.stance_options,
+        "collapsed": data.collapsed,
+        "tree": layout.TREE_CONSTANTS if data.layout == "tree" else None,
+        "options": json.loads(options),
+    }
+    vis_js, map_js = _asset(VIS_DIR / "vis-network.min.js"), _asset(ASSETS / "map.js")
+    parts = {
+        "CSP": _csp(vis_js, map_js),
+        "TITLE": html.escape(data.title),
+        "SUBTITLE": html.escape(data.subtitle),
+        "VIS_CSS": _asset(VIS_DIR / "vis-network.css"),
+        "MAP_CSS": _asset(ASSETS / "map.css"),
+        "VIS_JS": vis_js,
+        "DATA": script_json(payload),
+        "MAP_JS": map_js,
+    }
+    # one pass over the template: inserted text is never scanned for markers again
+    return _MARKER.sub(lambda m: parts[m.group(1)], _asset(ASSETS / "page.html"))
+
+
+def script_json(value) -> str:
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>``, ``&`` or line separators."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], text)
+
+
+@cache
+def _asset(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".js" and "</script" in text.lower():
+        raise RuntimeError(f"{path} cannot be inlined: it contains '</script'")
+    return text
+
+
+def _csp(*scripts: str) -> str:
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in scripts
+    )
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def network(data: MapData) -> Network:
+    """A pyvis Network holding the map's vis nodes, edges and options."""
+    net = Network(height="100%", width="100%", directed=False, heading=data.title)
+    net.nodes = [_vis_node(n) for n in data.nodes]
+    if data.layout == "tree":  # the page lays the tree out again when it is folded
+        for item, node in zip(net.nodes, data.nodes, strict=True):
+            item["row"] = layout.tree_row(node)
+    net.edges = [_vis_edge(i, e) for i, e in enumerate(data.edges)]
+    net.node_ids = [n["id"] for n in net.nodes]
+    net.node_map = {n["id"]: n for n in net.nodes}
+    net.toggle_physics(data.physics)
+    if data.large:
+        net.options.edges.smooth.enabled = False
+    else:
+        net.set_edge_smooth("continuous")
+    net.toggle_hide_edges_on_drag(data.large)
+    options = json.loads(net.options.to_json())
+    options["edges"].update(
+        color={"inherit": False},
+        font={"size": 11, "face": FONT, "align": "middle", "strokeWidth": 3, "strokeColor": "#ffffff"},
+        selectionWidth=1.5,
+        hoverWidth=1.0,
+    )
+    options["nodes"] = {
+        "borderWidth": 1,
+        "font": {"size": 14, "face": FONT, "color": "#1f2933", "strokeWidth": 3, "strokeColor": "#ffffff"},
+        "widthConstraint": {"maximum": layout.LABEL_WIDTH},
+    }
+    options["interaction"].update(hover=True, hideEdgesOnZoom=data.large, tooltipDelay=80, keyboard=False)
+    options["layout"] = {"improvedLayout": False, "randomSeed": 7}
+    options["physics"].update(
+        solver="barnesHut",
+        barnesHut={"gravitationalConstant": -5000, "springLength": 130, "avoidOverlap": 0.3},
+        stabilization={"enabled": True, "iterations": 400, "fit": True},
+    )
+    net.options = options
+    return net
+
+
+def _vis_node(n: MapNode) -> dict:
+    item = {
+        "id": n.id,
+        "label": n.label,
+        "kind": n.kind,
+        "x": round(n.x, 1),
+        "y": round(n.y, 1),
+        "size": round(n.size, 1),
+        "shape": n.shape,
+        "color": {
+            "background": n.color,
+            "border": darker(n.color),
+            "highlight": {"background": n.color, "border": _HIGHLIGHT},
+            "hover": {"background": n.color, "border": _HIGHLIGHT},
+        },
+    }
+    if n.font_size != 14:
+        item["font"] = {"size": n.font_size}
+    if n.tip:
+        item["tip"] = [list(line) for line in n.tip]
+    if n.themes is not None:
+        item["themes"] = list(n.themes)
+    if n.stances is not None:
+        item["stances"] = list(n.stances)
+    if n.parents:
+        item["parents"] = list(n.parents)
+    return item
+
+
+def _vis_edge(i: int, e: MapEdge) -> dict:
+    item = {
+        "id": i,
+        "from": e.source,
+        "to": e.target,
+        "width": round(e.width, 2),
+        "color": {"color": e.color, "highlight": _HIGHLIGHT, "hover": _HIGHLIGHT},
+    }
+    if e.label:
+        item["label"] = e.label
+        item["font"] = {"color": e.color}
+    if e.dashed:
+        item["dashes"] = True
+    if e.arrow:
+        item["arrows"] = "to"
+    if e.tip:
+        item["tip"] = [list(line) for line in e.tip]
+    if e.stance:
+        item["stance"] = e.stance
+    return item
