@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -403,6 +404,56 @@ def export_qdpx_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(hel
     err.print(f"wrote {file}")
 
 
+class FigureFormat(str, Enum):
+    html = "html"
+    png = "png"
+    svg = "svg"
+
+
+@app.command("map")
+def map_cmd(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="themes, theory, citations or participants.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.html, or .png/.svg with --format).")],
+    study: Annotated[Optional[str], typer.Option("--study", help="Only this study.")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="Only this final theme (id or name).")] = None,
+    stance: Annotated[Optional[str], typer.Option("--stance", help="Only supports, extends or challenges links.")] = None,
+    fmt: Annotated[FigureFormat, typer.Option("--format", "-f", help="Interactive page or static figure.")] = FigureFormat.html,
+    open_: Annotated[bool, typer.Option("--open", help="Open the map in the default browser.")] = False,
+):
+    """Draw an interactive map (offline HTML) or a static figure of the knowledge base."""
+    from .maps import build_map, write_figure, write_html
+
+    with ctx.obj.open(read_only=True) as store:
+        try:
+            data = build_map(store, kind, study=study, theme=theme, stance=stance)
+        except ValueError as exc:
+            raise ThemeGraphError(str(exc)) from None
+    if fmt is FigureFormat.html:
+        write_html(data, out)
+    else:
+        write_figure(data, out, fmt.value)
+    err.print(f"wrote {out}")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(out.resolve().as_uri())
+
+
+@export_app.command("graphml")
+def export_graphml(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The .graphml file to write.")],
+    study: Annotated[Optional[str], typer.Option("--study", help="Only this study's nodes.")] = None,
+):
+    """Write the graph (or one study) as GraphML for Gephi or Cytoscape."""
+    from .maps import write_graphml
+
+    with ctx.obj.open(read_only=True) as store:
+        write_graphml(store, file, study=study)
+    err.print(f"wrote {file}")
+
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"
 
 
@@ -423,10 +474,16 @@ def demo(
         elif stale.exists():
             stale.unlink()
     out.mkdir(parents=True, exist_ok=True)
+    from .maps import KINDS, build_map, write_html
+
     batch = read_study(example)
     with open_store(db=str(db)) as store:
         err.print(store.apply(batch).summary())
         written = [db]
+        for kind in KINDS:
+            path = out / f"{kind}.html"
+            write_html(build_map(store, kind), path)
+            written.append(path)
     err.print("\nWrote:")
     for path in written:
         err.print(f"  {path}")
@@ -437,6 +494,9 @@ def demo(
 
 DEMO_HINTS = (
     "stats",
+    'query run construct-coverage -p theory=Bordin',
+    'query run theory-links -p stance=challenges --format markdown',
+    'query run evidence-chain -p node="Dynamics of forced work"',
     'cypher "MATCH (p:Participant)<-[:SPOKEN_BY]-(e:Extract) RETURN p.name AS participant, count(e) AS extracts '
     'ORDER BY extracts DESC LIMIT 5"',
 )
