@@ -111,3 +111,13 @@ def build(size: str, seed: int = 1979) -> Corpus:
     lit = literature(rng, spec["works"], spec["authors"])
     per_study = spec["cites"] // spec["studies"]
     return Corpus(lit, [study(rng, n, spec["works"], per_study) for n in range(spec["studies"])])
+
+
+def build_chunks(size: str, seed: int = 1979, per_chunk: int = 20):
+    """The same corpus as ``build``, yielded as lists of batches so that memory stays bounded."""
+    spec = SIZES[size]
+    rng = random.Random(seed)
+    yield [literature(rng, spec["works"], spec["authors"])]
+    per_study = spec["cites"] // spec["studies"]
+    for start in range(0, spec["studies"], per_chunk):
+        yield [study(rng, n, spec["works"], per_study) for n in range(start, min(start + per_chunk, spec["studies"]))]

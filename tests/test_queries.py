@@ -155,3 +155,14 @@ def test_query_cli_list_run_and_out_file(store_args, store_factory, tmp_path):
     bad = tg(*store_args, "query", "run", "gaps", "-p", "nope=1")
     assert bad.returncode == 1 and "valid: study" in bad.stderr
     assert "MATCH" in tg("query", "show", "theory-links").stdout
+
+
+def test_citation_queries_on_the_example(kb):
+    most = run(kb, "most-cited", top=3)
+    assert most[0]["work"] == "Bordin (1979)" and most[0]["occurrences"] == 12  # counted by hand in the seed
+    assert "Discussion" in most[0]["sections"]
+    pairs = {(r["work_a"], r["work_b"]): r["together"] for r in run(kb, "co-citation")}
+    assert pairs[("Bordin (1979)", "Bordin (1994)")] == 2  # "(Bordin, 1979, 1994)" and "Bordin's (1979, 1994)"
+    context = run(kb, "citation-context", work="bordin1979")
+    assert len(context) == 12 and all("Bordin" in r["sentence"] for r in context)
+    assert {r["stance"] for r in context} >= {"mentions"}

@@ -12,9 +12,11 @@ WHERE ($study = '' OR t.study = $study)
   AND NOT EXISTS { MATCH (t)<-[:SUBTHEME_OF*0..4]-(:Theme)<-[:ILLUSTRATES]-(:Extract) }
 RETURN t.study AS study, 'theme without extracts' AS gap, 'Theme' AS kind, t.name AS name
 UNION ALL
-MATCH (s:Study)-[:CITES]->(w:Work)
-WHERE ($study = '' OR s.id = $study)
-  AND NOT EXISTS { MATCH (w)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
-  AND NOT EXISTS { MATCH (w)<-[:PROPOSED_IN]-(:Theory)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
-  AND NOT EXISTS { MATCH (w)<-[:PROPOSED_IN]-(:Theory)<-[:PART_OF]-(:Construct)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
-RETURN DISTINCT s.id AS study, 'work cited but not linked to a finding' AS gap, 'Work' AS kind, w.name AS name
+MATCH (w:Work)
+WHERE NOT EXISTS { MATCH (w)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
+  AND NOT EXISTS { MATCH (w)<-[:PROPOSED_IN]-(:Theory) }
+MATCH (s:Study)-[:CITES]->(w)
+WHERE $study = '' OR s.id = $study
+WITH w, min(s.id) AS first_study, count(DISTINCT s) AS studies
+RETURN CASE WHEN studies = 1 THEN first_study ELSE '' END AS study,
+       'work cited but not linked to a finding' AS gap, 'Work' AS kind, w.name AS name

@@ -1,0 +1,261 @@
+"""`make bench [SIZE=M|L]`: ThemeGraph against baselines measured in the same run.
+
+Prints one table: each measurement, its baseline (measured here, now, on this machine), the
+ratio, the target and whether it is met.  Absolute times depend on the machine; the ratios are
+what the targets are about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ladybug
+import pyarrow as pa
+
+from bench.corpus import SIZES, build
+from themegraph.graph.schema import NODE_KINDS, REL_KINDS, ladybug_ddl
+from themegraph.graph.store import open_store
+from themegraph.queries import catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "mandatory-therapy"
+RESULTS: list[dict] = []
+
+
+def record(name, value, unit, baseline=None, ratio=None, target="", ok=None):
+    RESULTS.append(dict(measure=name, value=value, unit=unit, baseline=baseline, ratio=ratio, target=target,
+                        met="" if ok is None else ("yes" if ok else "NO")))
+    print(f"  {name}: {value:.3f} {unit}" + (f" (ratio {ratio:.2f})" if ratio is not None else ""), file=sys.stderr)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+# --- raw and naive baselines on the embedded store -----------------------------------------------------
+
+
+def arrow_tables(corpus):
+    """The corpus's rows as one Arrow table per table, shaped as ThemeGraph stores them (untimed)."""
+    from themegraph.graph.writer import _complete
+
+    nodes, rels = {}, {}
+    for batch in corpus.batches:
+        for kind, rows in batch.nodes.items():
+            k = NODE_KINDS[kind]
+            for id_, row in rows.items():
+                full = _complete(k, id_, row, "2026-01-01T00:00:00+00:00")
+                full["sources"] = [batch.source]
+                nodes.setdefault(kind, []).append(full)
+        for (type_, src, dst), rows in batch.rels.items():
+            stamp = {"kind": type_, "source": batch.source, "loaded_at": "2026-01-01T00:00:00+00:00"}
+            rels.setdefault((type_, src, dst), []).extend({"from": r["src"], "to": r["dst"], **r, **stamp} for r in rows)
+    from themegraph.graph.ladybug_store import _arrow
+
+    node_tables = {k: _arrow([(p.name, p.type) for p in NODE_KINDS[k].columns], rows) for k, rows in nodes.items()}
+    rel_tables = {key: _arrow([("from", "STRING"), ("to", "STRING")] + [(p.name, p.type) for p in REL_KINDS[key[0]].columns], rows)
+                  for key, rows in rels.items()}
+    return node_tables, rel_tables
+
+
+def raw_copy(path, node_tables, rel_tables) -> float:
+    """A raw Ladybug COPY of the same rows into the same schema, in one transaction."""
+    db = ladybug.Database(str(path))
+    conn = ladybug.Connection(db)
+    for stmt in ladybug_ddl():
+        conn.execute(stmt)
+    conn = ladybug.Connection(db)
+    start = time.perf_counter()
+    conn.execute("BEGIN TRANSACTION")
+    for kind, tbl in node_tables.items():  # noqa: B007 - tbl is scanned by COPY
+        conn.execute(f"COPY {kind} FROM tbl")
+    for (type_, src, dst), tbl in rel_tables.items():  # noqa: B007
+        conn.execute(f"COPY {type_} FROM tbl (from='{src}', to='{dst}')")
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed
+
+
+def naive_merge(path, corpus, sample: int) -> tuple[float, int]:
+    """The naive way: one MERGE per node row and one MATCH/CREATE per relation row, on a sample."""
+    db = ladybug.Database(str(path))
+    conn = ladybug.Connection(db)
+    for stmt in ladybug_ddl():
+        conn.execute(stmt)
+    done = 0
+    start = time.perf_counter()
+    for batch in corpus.batches:
+        for kind, rows in batch.nodes.items():
+            for id_, row in rows.items():
+                if done >= sample // 2:
+                    break
+                conn.execute(f"MERGE (n:{kind} {{id: $id}}) SET n.name = $name", {"id": id_, "name": row.get("name") or id_})
+                done += 1
+    for batch in corpus.batches:
+        for (type_, src, dst), rows in batch.rels.items():
+            for r in rows:
+                if done >= sample:
+                    break
+                conn.execute(f"MATCH (a:{src}) WHERE a.id = $a MATCH (b:{dst}) WHERE b.id = $b CREATE (a)-[:{type_}]->(b)",
+                             {"a": r["src"], "b": r["dst"]})
+                done += 1
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed, done
+
+
+# --- the benchmarks --------------------------------------------------------------------------------
+
+
+def bench_embedded_load(size: str, work: Path):
+    print(f"building corpus {size} ...", file=sys.stderr)
+    corpus = build(size)
+    rows = corpus.rows()
+    record(f"corpus {size} rows (nodes+relations)", rows, "rows")
+    nodes, rels = arrow_tables(corpus)
+    raw = raw_copy(work / "raw.db", nodes, rels)
+    del nodes, rels
+    store = open_store(db=str(work / "kb.db"))
+    ours, _ = timed(lambda: store.apply_many(corpus.batches))
+    record("embedded load, rows/s", rows / ours, "rows/s", baseline=rows / raw, ratio=raw / ours,
+           target=">= 0.5 of raw COPY", ok=raw / ours >= 0.5)
+    sample_time, sample_rows = naive_merge(work / "naive.db", corpus, 10_000)
+    naive_rate = sample_rows / sample_time
+    record("embedded load vs naive per-row MERGE", (rows / ours), "rows/s", baseline=naive_rate,
+           ratio=(rows / ours) / naive_rate, target=">= 100x", ok=(rows / ours) / naive_rate >= 100)
+    before = store.counts()
+    again, reports = timed(lambda: store.apply_many(corpus.batches))
+    record("re-load unchanged corpus", again, "s", baseline=ours, ratio=again / ours, target="<= 1.5x first load",
+           ok=again <= 1.5 * ours and store.counts() == before and all(r.skipped for r in reports))
+    forced, _ = timed(lambda: store.apply_many(corpus.batches, force=True))
+    record("forced rewrite of the corpus", forced, "s", baseline=ours, ratio=forced / ours, target="(informative)",
+           ok=store.counts() == before)
+    return store, corpus
+
+
+QUERY_PARAMS = {
+    "theory-links": {"study": "study007"},
+    "evidence-chain": {"study": "study007"},
+    "path": {"from": "study007/participant/p1", "to": "theory/working-alliance/goals"},
+    "citation-context": {"work": "work/w42"},
+    "quote-search": {"words": "trust alliance", "study": "study007"},
+}
+FAST = ("theory-links", "evidence-chain")
+
+
+def bench_queries(store, label: str, runs: int = 5):
+    for name in sorted(catalog.catalog()):
+        params = QUERY_PARAMS.get(name, {})
+        times = []
+        for _ in range(runs):
+            t, _ = timed(lambda: catalog.run(store, name, params))
+            times.append(t)
+        p50 = statistics.median(times)
+        p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
+        limit = 0.1 if name in FAST else 2.0
+        record(f"{label} query {name} p50 (p95 {p95 * 1000:.0f} ms)", p50 * 1000, "ms", target=f"<= {limit * 1000:.0f} ms",
+               ok=p95 <= limit)
+
+
+def bench_example_queries(work: Path):
+    from themegraph.loaders.study import read_study
+
+    store = open_store(db=str(work / "example.db"))
+    store.apply(read_study(EXAMPLE))
+    for name in sorted(catalog.catalog()):
+        times = [timed(lambda: catalog.run(store, name, {}))[0] for _ in range(5)]
+        p50 = statistics.median(times)
+        record(f"S query {name} p50", p50 * 1000, "ms", target="<= 100 ms", ok=max(times) <= 0.1)
+    store.close()
+
+
+def bench_memory(size: str, work: Path):
+    """Peak RSS of building and loading the corpus in a fresh process, chunk by chunk."""
+    code = (
+        "import resource, sys; sys.path.insert(0, %r)\n"
+        "from bench.corpus import build_chunks\n"
+        "from themegraph.graph.store import open_store\n"
+        "s = open_store(db=%r)\n"
+        "for chunk in build_chunks(%r):\n"
+        "    s.apply_many(chunk)\n"
+        "s.close()\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    ) % (str(ROOT), str(work / "mem.db"), size)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    peak_mb = int(out.stdout.strip().splitlines()[-1]) / 1024
+    record(f"peak RSS loading {size} in chunks", peak_mb, "MB", target="<= 4096 MB", ok=peak_mb <= 4096)
+
+
+def bench_neo4j(size: str):
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        print("NEO4J_URI not set: Neo4j benchmarks skipped", file=sys.stderr)
+        return
+    store = open_store(neo4j=uri)
+    with store.driver.session(database=store.database) as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    corpus = build(size)
+    rows = corpus.rows()
+    chunks = [[corpus.literature]] + [corpus.studies[i:i + 5] for i in range(0, len(corpus.studies), 5)]
+    ours, _ = timed(lambda: [store.apply_many(c) for c in chunks])
+    # baseline: one transaction per row, on a sample of 1,000 code nodes
+    sample = [(i, r) for i, r in list(corpus.studies[0].nodes["Code"].items())[:1000]]
+    with store.driver.session(database=store.database) as s:
+        t, _ = timed(lambda: [s.execute_write(lambda tx, i=i, r=r: tx.run(
+            "MERGE (n:Code {id: $id}) SET n.name = $name", id=i + "-naive", name=r.get("name")).consume())
+            for i, r in sample])
+    naive_rate = len(sample) / t
+    record(f"Neo4j load {size}, rows/s", rows / ours, "rows/s", baseline=naive_rate, ratio=(rows / ours) / naive_rate,
+           target=">= 30000 rows/s and >= 50x per-row tx", ok=rows / ours >= 30000 and (rows / ours) / naive_rate >= 50)
+    bench_queries(store, f"Neo4j {size}")
+    store.close()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--size", default="M", choices=sorted(SIZES), help="corpus size (L is the full target)")
+    parser.add_argument("--neo4j-size", default="M", choices=sorted(SIZES))
+    parser.add_argument("--skip", nargs="*", default=[], help="parts to skip: load queries memory neo4j example")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="themegraph-bench-"))
+    try:
+        if "example" not in args.skip:
+            bench_example_queries(work)
+        if "load" not in args.skip:
+            store, _ = bench_embedded_load(args.size, work)
+            if "queries" not in args.skip:
+                bench_queries(store, f"embedded {args.size}")
+            store.close()
+        if "memory" not in args.skip:
+            bench_memory(args.size, work)
+        if "neo4j" not in args.skip:
+            bench_neo4j(args.neo4j_size)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    from themegraph.output import emit
+
+    def fmt(v):
+        return "" if v is None else (f"{v:,.2f}" if isinstance(v, float) else f"{v:,}")
+
+    emit([{k: fmt(v) if k in ("value", "baseline", "ratio") else v for k, v in r.items()} for r in RESULTS],
+         "markdown", ["measure", "value", "unit", "baseline", "ratio", "target", "met"])
+    if args.json:
+        args.json.write_text(json.dumps(RESULTS, indent=2))
+
+
+if __name__ == "__main__":
+    main()
