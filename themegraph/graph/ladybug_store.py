@@ -72,6 +72,11 @@ class _Ops:
         res = self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key RETURN {cols}")
         return {row["id"]: row for row in res.get_as_arrow().to_pylist()}
 
+    def present(self, kind: NodeKind, ids: list[str]) -> set[str]:
+        keys = self._ids_table(ids)  # noqa: F841
+        res = self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key RETURN n.id")
+        return set(res.get_as_arrow().column(0).to_pylist())
+
     def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]:
         keys = self._ids_table(ids)  # noqa: F841
         res = self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name})-[]-() WHERE n.id = key RETURN DISTINCT n.id")

@@ -19,7 +19,7 @@ from .schema import NodeKind, RelKind, neo4j_constraints, neo4j_node_create, neo
 from .store import Store
 from .writer import LoadReport
 
-BATCH_ROWS = 5000
+BATCH_ROWS = 10000
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
 
 
@@ -71,6 +71,12 @@ class _Ops:
                 out[node["id"]] = {c: node.get(c) for c in cols}
         return out
 
+    def present(self, kind: NodeKind, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            found |= self._ids(f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) RETURN n.id", ids=chunk)
+        return found
+
     def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(ids):
@@ -92,11 +98,12 @@ class _Ops:
             self.tx.run(f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) DETACH DELETE n", ids=chunk).consume()
 
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
-        rows = [{**r, **stamp} for seg, stamp in segments for r in seg]
-        for chunk in _chunks(rows):
-            made = self.tx.run(neo4j_rel_create(rel, src, dst), rows=chunk).single()["n"]
-            if made != len(chunk):
-                raise StoreError(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
+        for rows, stamp in segments:
+            statement = neo4j_rel_create(rel, src, dst, tuple(stamp))
+            for chunk in _chunks(rows):
+                made = self.tx.run(statement, rows=chunk, **stamp).single()["n"]
+                if made != len(chunk):
+                    raise StoreError(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
 
 
 def _props(row: dict) -> dict:

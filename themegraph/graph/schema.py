@@ -306,9 +306,15 @@ def neo4j_node_update(kind: NodeKind) -> str:
     return f"UNWIND $rows AS row MATCH (n:{kind.name} {{id: row.id}}) SET n = row"
 
 
-def neo4j_rel_create(rel: RelKind, src: str, dst: str) -> str:
-    """UNWIND statement that creates relations ``rel`` from ``$rows`` (src, dst, properties)."""
-    sets = ", ".join(f"r.{p.name} = row.{p.name}" for p in rel.columns)
+def neo4j_rel_create(rel: RelKind, src: str, dst: str, shared: tuple[str, ...] = ()) -> str:
+    """UNWIND statement that creates relations ``rel`` from ``$rows`` (src, dst, properties).
+
+    Properties named in ``shared`` take one value for all rows, from the parameter of that name
+    (``$kind``, ``$source`` ...), so it is sent once rather than once per row.
+    """
+    sets = ", ".join(
+        f"r.{p.name} = ${p.name}" if p.name in shared else f"r.{p.name} = row.{p.name}" for p in rel.columns
+    )
     return (
         f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) MATCH (b:{dst} {{id: row.dst}}) "
         f"CREATE (a)-[r:{rel.name}]->(b) SET {sets} RETURN count(r) AS n"
