@@ -166,3 +166,11 @@ def test_citation_queries_on_the_example(kb):
     context = run(kb, "citation-context", work="bordin1979")
     assert len(context) == 12 and all("Bordin" in r["sentence"] for r in context)
     assert {r["stance"] for r in context} >= {"mentions"}
+
+
+def test_docs_show_every_query():
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    missing = [name for name in catalog.catalog() if f"## `{name}`" not in text]
+    assert not missing, f"docs/queries.md lacks {missing}"
