@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test neo4j neo4j-stop bench clean
+.PHONY: install demo test neo4j neo4j-stop bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ neo4j-stop:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(SIZE),--size $(SIZE),)
+
+docs: $(STAMP)
+	$(BIN)/python docs/generate_queries.py
 
 clean:
 	rm -rf $(VENV) demo themegraph.db themegraph.db.* .pytest_cache

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import ladybug
@@ -23,6 +24,10 @@ from ..errors import StoreError
 from .schema import BOOL, FLOAT, INT, STRINGS, NodeKind, RelKind, ladybug_ddl
 from .store import Store
 from .writer import LoadReport
+
+#: Ladybug's page cache.  Its default is most of the machine's memory, which a long load then
+#: fills; a fixed budget keeps a laptop usable (THEMEGRAPH_BUFFER_POOL_MB overrides it).
+BUFFER_POOL_BYTES = int(os.environ.get("THEMEGRAPH_BUFFER_POOL_MB", "2048")) * 1024 * 1024
 
 _ARROW = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), STRINGS: pa.list_(pa.string())}
 
@@ -45,6 +50,8 @@ def _plain(value):
         return {"nodes": [_plain(n) for n in value["_nodes"]], "relationships": [_plain(r) for r in value["_rels"]]}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, Decimal):  # Ladybug sums integers as decimals; Neo4j, like Python, as ints
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 
@@ -127,7 +134,7 @@ class LadybugStore(Store):
         if not read_only:
             self._take_lock()
         try:
-            self.db = ladybug.Database(str(self.path), read_only=read_only)
+            self.db = ladybug.Database(str(self.path), read_only=read_only, buffer_pool_size=BUFFER_POOL_BYTES)
         except RuntimeError as exc:
             self._release_lock()
             raise StoreError(f"cannot open the database at {self.path}: {exc}") from None

@@ -1,10 +1,14 @@
 // name: bibliographic-coupling
 // question: Which studies cite the same works, and how many?
 // param top: int = 20 | how many pairs
-// columns: study_a, study_b, shared_works, works
-MATCH (a:Study)-[:CITES]->(w:Work)<-[:CITES]-(b:Study)
-WHERE a.id < b.id
-WITH a, b, collect(DISTINCT w.name) AS works
-RETURN a.id AS study_a, b.id AS study_b, size(works) AS shared_works, works AS works
+// columns: study_a, study_b, shared_works
+MATCH (s:Study)-[:CITES]->(w:Work)
+WITH w, collect(DISTINCT s.id) AS studies
+WHERE size(studies) > 1
+UNWIND studies AS study_a
+UNWIND studies AS study_b
+WITH study_a, study_b
+WHERE study_a < study_b
+RETURN study_a AS study_a, study_b AS study_b, count(*) AS shared_works
 ORDER BY shared_works DESC, study_a, study_b
 LIMIT $top

@@ -9,13 +9,13 @@
 //  Ladybug plan a join over every work and take seconds)
 MATCH (s:Study)-[c:CITES]->(w:Work)
 WHERE $scope = 'sentence' AND ($study = '' OR s.id = $study)
-WITH s.id + '|' + c.sentence AS sentence, collect(DISTINCT w.id) AS works
+WITH s, c.sentence AS sentence, collect(DISTINCT w.id) AS works
 WHERE size(works) > 1
 UNWIND works AS a_id
 UNWIND works AS b_id
-WITH sentence, a_id, b_id
+WITH a_id, b_id
 WHERE a_id < b_id
-WITH a_id, b_id, count(DISTINCT sentence) AS together
+WITH a_id, b_id, count(*) AS together
 ORDER BY together DESC, a_id, b_id
 LIMIT $top
 MATCH (a:Work) WHERE a.id = a_id

@@ -3,9 +3,9 @@
 // param node: string = "" | a finding or theme, by (part of) its id or name; empty for every final theme
 // param study: string = "" | a study id; empty for all studies
 // columns: study, start, theme, emerging_themes, extract, participant, quote, codes
-MATCH (s)-[:DERIVED_FROM*0..1]->(top:Theme)
+MATCH (st:Study)<-[:IN_STUDY]-(s)-[:DERIVED_FROM*0..1]->(top:Theme)
 WHERE (s.kind = 'Finding' OR s.kind = 'Theme')
-  AND ($study = '' OR s.study = $study)
+  AND ($study = '' OR st.id = $study)
   AND (($node = '' AND s.level = 'final')
        OR ($node <> '' AND (s.id CONTAINS $node OR toLower(s.name) CONTAINS toLower($node))))
 MATCH (th:Theme)-[:SUBTHEME_OF*0..4]->(top)

@@ -13,10 +13,7 @@ WHERE ($study = '' OR t.study = $study)
 RETURN t.study AS study, 'theme without extracts' AS gap, 'Theme' AS kind, t.name AS name
 UNION ALL
 MATCH (w:Work)
-WHERE NOT EXISTS { MATCH (w)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
+WHERE EXISTS { MATCH (w)<-[:CITES]-(s:Study) WHERE $study = '' OR s.id = $study }
+  AND NOT EXISTS { MATCH (w)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
   AND NOT EXISTS { MATCH (w)<-[:PROPOSED_IN]-(:Theory) }
-MATCH (s:Study)-[:CITES]->(w)
-WHERE $study = '' OR s.id = $study
-WITH w, min(s.id) AS first_study, count(DISTINCT s) AS studies
-RETURN CASE WHEN studies = 1 THEN first_study ELSE '' END AS study,
-       'work cited but not linked to a finding' AS gap, 'Work' AS kind, w.name AS name
+RETURN $study AS study, 'work cited but not linked to a finding' AS gap, 'Work' AS kind, w.name AS name

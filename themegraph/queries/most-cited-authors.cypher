@@ -4,10 +4,13 @@
 // param section: string = "" | part of a section name; empty for all
 // param top: int = 20 | how many authors
 // columns: author, occurrences, works, first_authored
-MATCH (s:Study)-[c:CITES]->(w:Work)-[a:AUTHORED_BY]->(au:Author)
+MATCH (s:Study)-[c:CITES]->(w:Work)
 WHERE ($study = '' OR s.id = $study)
   AND ($section = '' OR toLower(coalesce(c.section, '')) CONTAINS toLower($section))
-RETURN au.name AS author, count(c) AS occurrences, count(DISTINCT w) AS works,
-       count(DISTINCT CASE WHEN a.position = 1 THEN w.id END) AS first_authored
+WITH w, count(c) AS cited
+MATCH (w)-[a:AUTHORED_BY]->(au:Author)
+WITH au, sum(cited) AS occurrences, count(DISTINCT w) AS works,
+     sum(CASE WHEN a.position = 1 THEN 1 ELSE 0 END) AS first_authored
+RETURN au.name AS author, occurrences AS occurrences, works AS works, first_authored AS first_authored
 ORDER BY occurrences DESC, author
 LIMIT $top
