@@ -90,27 +90,34 @@ def raw_copy(path, node_tables, rel_tables) -> float:
 
 
 def naive_merge(path, corpus, sample: int) -> tuple[float, int]:
-    """The naive way: one MERGE per node row and one MATCH/CREATE per relation row, on a sample."""
+    """The naive way, on a sample of the same rows: one auto-committed MERGE per node (every
+    property SET) and one MATCH ... CREATE per relation (every property SET)."""
     db = ladybug.Database(str(path))
     conn = ladybug.Connection(db)
     for stmt in ladybug_ddl():
         conn.execute(stmt)
-    done = 0
-    start = time.perf_counter()
+
+    def assignments(var, row):
+        values = {k: v for k, v in row.items() if v is not None and k not in ("id", "src", "dst")}
+        return ", ".join(f"{var}.{k} = ${k}" for k in values), values
+
+    done, start = 0, time.perf_counter()
     for batch in corpus.batches:
         for kind, rows in batch.nodes.items():
             for id_, row in rows.items():
                 if done >= sample // 2:
                     break
-                conn.execute(f"MERGE (n:{kind} {{id: $id}}) SET n.name = $name", {"id": id_, "name": row.get("name") or id_})
+                sets, values = assignments("n", {**row, "kind": kind, "sources": [batch.source]})
+                conn.execute(f"MERGE (n:{kind} {{id: $id}}) SET {sets}", {"id": id_, **values})
                 done += 1
     for batch in corpus.batches:
         for (type_, src, dst), rows in batch.rels.items():
             for r in rows:
                 if done >= sample:
                     break
-                conn.execute(f"MATCH (a:{src}) WHERE a.id = $a MATCH (b:{dst}) WHERE b.id = $b CREATE (a)-[:{type_}]->(b)",
-                             {"a": r["src"], "b": r["dst"]})
+                sets, values = assignments("r", {**r, "kind": type_, "source": batch.source})
+                conn.execute(f"MATCH (a:{src}) WHERE a.id = $src MATCH (b:{dst}) WHERE b.id = $dst "
+                             f"MERGE (a)-[r:{type_}]->(b) SET {sets}", {"src": r["src"], "dst": r["dst"], **values})
                 done += 1
     elapsed = time.perf_counter() - start
     db.close()
