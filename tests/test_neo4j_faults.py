@@ -85,3 +85,48 @@ def test_readers_keep_working_and_see_no_partial_load_while_neo4j_loads():
     assert not errors
     assert final == 232 + 60000
     assert seen <= {232, 232 + 60000} and 232 in seen  # readers answered during the load, never a partial view
+
+
+RESTARTABLE = os.environ.get("THEMEGRAPH_TEST_NEO4J_RESTART") == "1"
+
+
+@pytest.mark.neo4j
+@pytest.mark.skipif(not RESTARTABLE and os.environ.get("CI", "").lower() != "true",
+                    reason="restarts the server: set THEMEGRAPH_TEST_NEO4J_RESTART=1 (as .ci/run does)")
+def test_a_server_restart_mid_load_is_retried_and_the_load_completes_or_rolls_back():
+    from conftest import ROOT
+    from themegraph.graph.check import passed, run_checks
+
+    uri = neo4j_uri()
+    with open_store(neo4j=uri) as store:
+        wipe_neo4j(store)
+        store.apply(read_study(EXAMPLE))
+        before = store.counts()
+    big = Batch("bulk:restart", loader="test")
+    big.node("Study", "bulk", name="Bulk")
+    for i in range(150000):
+        c = big.node("Code", f"bulk/code/{i}", name=f"code {i}", study="bulk")
+        big.rel("IN_STUDY", ("Code", c), ("Study", "bulk"))
+    outcome = {}
+
+    def load():
+        try:
+            with open_store(neo4j=uri) as writer_store:
+                outcome["report"] = writer_store.apply(big)
+        except Exception as exc:  # a clean failure is acceptable; checked below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    time.sleep(1.0)  # the load is under way
+    subprocess.run(["bash", str(ROOT / "neo4j" / "stop.sh")], check=True, timeout=120)
+    subprocess.run(["bash", str(ROOT / "neo4j" / "start.sh")], check=True, timeout=300)
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    with open_store(neo4j=uri) as store:
+        after = store.counts()
+        assert passed(run_checks(store))
+    if "error" in outcome:  # rolled back cleanly: exactly the old state, and a clear error
+        assert after == before and "Neo4j" in str(outcome["error"])
+    else:  # retried after the restart and completed
+        assert after["nodes"]["Code"] == before["nodes"]["Code"] + 150000

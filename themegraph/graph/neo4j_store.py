@@ -128,7 +128,7 @@ class Neo4jStore(Store):
                 uri,
                 auth=(user, password),
                 connection_timeout=CONNECT_TIMEOUT,
-                max_transaction_retry_time=30,
+                max_transaction_retry_time=60,  # long enough to ride out a server restart
                 notifications_min_severity="OFF",  # warnings about absent properties are not news
             )
             self.driver.verify_connectivity()
