@@ -32,11 +32,19 @@ BUFFER_POOL_BYTES = int(os.environ.get("THEMEGRAPH_BUFFER_POOL_MB", "2048")) * 1
 _ARROW = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), STRINGS: pa.list_(pa.string())}
 
 
-def _arrow(columns: list[tuple[str, str]], rows: list[dict]) -> pa.Table:
-    """An Arrow table with the given (name, ladybug type) columns, in that order."""
-    return pa.table(
-        {name: pa.array([r.get(name) for r in rows], type=_ARROW.get(t, pa.string())) for name, t in columns}
-    )
+def _arrow(columns: list[tuple[str, str]], rows: list[dict], constants: dict | None = None) -> pa.Table:
+    """An Arrow table with the given (name, ladybug type) columns, in that order.
+
+    Rows are converted by Arrow itself (a missing key is a null); a column in ``constants`` takes
+    one value for every row.  The result's columns are in ``columns`` order, as COPY needs.
+    """
+    constants = constants or {}
+    types = {name: _ARROW.get(t, pa.string()) for name, t in columns}
+    read = [(name, types[name]) for name, _ in columns if name not in constants]
+    table = pa.Table.from_pylist(rows, schema=pa.schema(read))
+    for name, value in constants.items():
+        table = table.append_column(pa.field(name, types[name]), pa.array([value] * len(rows), type=types[name]))
+    return table.select([name for name, _ in columns])
 
 
 def _plain(value):
@@ -109,14 +117,9 @@ class _Ops:
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
         if not any(rows for rows, _ in segments):
             return
-        columns = {"from": [], "to": []} | {p.name: [] for p in rel.columns}
-        for rows, stamp in segments:  # column by column: no per-row dict is built
-            columns["from"] += [r["src"] for r in rows]
-            columns["to"] += [r["dst"] for r in rows]
-            for p in rel.columns:
-                columns[p.name] += [stamp[p.name]] * len(rows) if p.name in stamp else [r.get(p.name) for r in rows]
-        types = {p.name: p.type for p in rel.columns}
-        tbl = pa.table({n: pa.array(v, type=_ARROW.get(types.get(n), pa.string())) for n, v in columns.items()})  # noqa: F841
+        columns = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in rel.columns]
+        parts = [_arrow(columns, rows, stamp) for rows, stamp in segments if rows]
+        tbl = pa.concat_tables(parts).rename_columns(["from", "to"] + [p.name for p in rel.columns])  # noqa: F841
         self.conn.execute(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
 
 
