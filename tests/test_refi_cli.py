@@ -1,0 +1,41 @@
+"""REFI-QDA from the command line, on both stores: import a real export, export it, re-import it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SHARED
+
+QC = SHARED / "fixtures" / "refi" / "qc-1.3.2-interview.qdpx"
+
+
+def tg(*args):
+    return subprocess.run([sys.executable, "-m", "themegraph", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(not QC.exists(), reason="the real exports are in ../shared")
+def test_qdpx_import_export_reimport(store_args, tmp_path):
+    loaded = tg(*store_args, "load", "qdpx", str(QC), "--study", "interview")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Warning:" in loaded.stderr  # the qc export departs from the standard: said, not fatal
+    counts = json.loads(tg(*store_args, "stats", "-f", "json").stdout)
+    assert counts["nodes"]["Extract"] == 158
+    out = tmp_path / "interview.qdpx"
+    assert tg(*store_args, "export", "qdpx", str(out), "--study", "interview").returncode == 0
+    assert tg(*store_args, "export", "qdc", str(tmp_path / "codebook.qdc"), "--study", "interview").returncode == 0
+    # the exported project loads as a second study with the same shape
+    again = tg(*store_args, "load", "qdpx", str(out), "--study", "interview-2")
+    assert again.returncode == 0, again.stderr
+    rows = json.loads(tg(*store_args, "cypher", "MATCH (e:Extract) RETURN e.study AS study, count(e) AS n "
+                         "ORDER BY study", "-f", "json").stdout)
+    assert rows == [{"study": "interview", "n": 158}, {"study": "interview-2", "n": 158}]
+    assert tg(*store_args, "check").returncode == 0
+
+
+def test_a_broken_project_is_a_clear_error(store_args, tmp_path):
+    bad = tmp_path / "broken.qdpx"
+    bad.write_bytes(b"this is not a zip archive")
+    proc = tg(*store_args, "load", "qdpx", str(bad), "--study", "x")
+    assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and "broken.qdpx" in proc.stderr
