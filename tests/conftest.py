@@ -80,3 +80,19 @@ def store_args(store_kind, tmp_path):
             wipe_neo4j(s)
         return ["--neo4j", uri]
     return ["--db", str(tmp_path / "kb.db")]
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Every address a socket tries to connect to while the test runs."""
+    import socket
+
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def spy(self, address):
+        attempts.append(address)
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", spy)
+    return attempts

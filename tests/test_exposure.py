@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 from urllib.parse import urlparse
 
@@ -48,17 +47,9 @@ def test_docker_compose_config_validates(tmp_path):
 
 
 @pytest.mark.neo4j
-def test_neo4j_work_connects_only_to_the_configured_server(monkeypatch):
+def test_neo4j_work_connects_only_to_the_configured_server(connections):
     uri = neo4j_uri()
     host, port = urlparse(uri).hostname, urlparse(uri).port or 7687
-    seen = []
-    real = socket.socket.connect
-
-    def spy(self, address):
-        seen.append(address)
-        return real(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", spy)
     from themegraph.graph.store import open_store
     from themegraph.loaders.study import read_study
     from themegraph.queries import catalog
@@ -66,4 +57,4 @@ def test_neo4j_work_connects_only_to_the_configured_server(monkeypatch):
     with open_store(neo4j=uri) as store:
         store.apply(read_study(EXAMPLE), force=True)
         catalog.run(store, "theory-links")
-    assert seen and all(addr[1] == port and addr[0] in (host, "127.0.0.1", "::1") for addr in seen), seen
+    assert connections and all(a[1] == port and a[0] in (host, "127.0.0.1", "::1") for a in connections), connections

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -232,19 +231,11 @@ def test_kill_9_during_a_large_load_leaves_old_or_new_state(tmp_path):
     print(f"kill -9 outcomes: {outcomes}")
 
 
-def test_embedded_work_opens_no_network_connection(tmp_path, monkeypatch):
-    attempts = []
-    real_connect = socket.socket.connect
-
-    def spy(self, address):
-        attempts.append(address)
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", spy)
+def test_embedded_work_opens_no_network_connection(tmp_path, connections):
     from themegraph.graph.store import open_store
 
     with open_store(db=str(tmp_path / "kb.db")) as s:
         s.apply(read_study(EXAMPLE))
         for name in catalog.catalog():
             catalog.run(s, name)
-    assert attempts == []
+    assert connections == []

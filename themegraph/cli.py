@@ -360,15 +360,20 @@ def _warn(warnings: list[str]) -> None:
         err.print(f"Warning: {warning}", markup=False)
 
 
+def _load_refi(ctx: typer.Context, read, file: Path, study: str, theme_depth: int | None, force: bool) -> None:
+    """Read a REFI-QDA file with ``read`` (qdpx_batch or qdc_batch), say what was odd, load it."""
+    batch, warnings = read(file, study, theme_depth=theme_depth)
+    _warn(warnings)
+    apply_batch(ctx.obj, batch, force=force)
+
+
 @load_app.command("qdpx")
 def load_qdpx(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
               study: StudyOpt, theme_depth: DepthOpt = None, force: ForceOpt = False):
     """Import a REFI-QDA project: code tree, cases, sources, coded selections, memos, sets, links."""
     from .loaders.refi import qdpx_batch
 
-    batch, warnings = qdpx_batch(file, study, theme_depth=theme_depth)
-    _warn(warnings)
-    apply_batch(ctx.obj, batch, force=force)
+    _load_refi(ctx, qdpx_batch, file, study, theme_depth, force)
 
 
 @load_app.command("qdc")
@@ -377,9 +382,7 @@ def load_qdc(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A RE
     """Import a REFI-QDA codebook (.qdc) into a study."""
     from .loaders.refi import qdc_batch
 
-    batch, warnings = qdc_batch(file, study, theme_depth=theme_depth)
-    _warn(warnings)
-    apply_batch(ctx.obj, batch, force=force)
+    _load_refi(ctx, qdc_batch, file, study, theme_depth, force)
 
 
 @export_app.command("qdc")
