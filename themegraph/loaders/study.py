@@ -18,7 +18,7 @@ from ..graph.batch import Batch
 from ..graph.ids import match_key, scoped, slug
 from ..graph.schema import STANCES
 from .tabular import Row, read_table, split_list
-from .yamlfile import clean, line_of, read_yaml
+from .yamlfile import entries, line_of, read_yaml, scalar, scalars
 
 STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CODEBOOK_NAMES = ("codebook.csv", "codebook.xlsx")
@@ -85,24 +85,26 @@ class StudyReader:
             raise InputError(f"{self.folder}: not a study bundle (no study.yaml)")
         data = read_yaml(path)
         if not isinstance(data, dict):
-            raise InputError(f"study.yaml:1: expected a mapping with at least id and title")
-        study = str(data.get("id") or "")
+            raise InputError("study.yaml:1: expected a mapping with at least id and title")
+        where = f"study.yaml:{line_of(data)}"
+        study = scalar(data.get("id"), "id", where, self.problems) or ""
         if not STUDY_ID.match(study):
-            raise InputError(f"study.yaml:{line_of(data)}: id must be a lower-case slug such as 'my-study', got {study!r}")
-        if not data.get("title"):
-            self.problem(f"study.yaml:{line_of(data)}", "title is required")
+            raise InputError(f"{where}: id must be a lower-case slug such as 'my-study', got {data.get('id')!r}")
+        title = scalar(data.get("title"), "title", where, self.problems)
+        if not title:
+            self.problem(where, "title is required")
         year = data.get("year")
-        if year is not None and not isinstance(year, int):
-            self.problem(f"study.yaml:{line_of(data)}", f"year must be a whole number, got {year!r}")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+            self.problem(where, f"year must be a whole number, got {year!r}")
             year = None
         self.study = study
         self.batch = Batch(f"study:{study}", path=str(self.folder), loader="study")
-        text = {k: (str(data[k]).strip() if data.get(k) is not None else None) for k in (
+        text = {k: scalar(data.get(k), k, where, self.problems) for k in (
             "design", "method", "research_question", "setting", "participants_summary")}
         self.batch.node(
-            "Study", study, origin="study.yaml:1", name=str(data.get("title") or study),
-            title=str(data.get("title") or ""), authors=[str(a) for a in data.get("authors") or []],
-            year=year, keywords=[str(k) for k in data.get("keywords") or []], **text,
+            "Study", study, origin="study.yaml:1", name=title or study, title=title or "",
+            authors=scalars(data.get("authors"), "authors", where, self.problems), year=year,
+            keywords=scalars(data.get("keywords"), "keywords", where, self.problems), **text,
         )
 
     def scoped_node(self, kind: str, id_: str, origin: str, **props) -> str:
@@ -199,16 +201,17 @@ class StudyReader:
             if not eid or not text:
                 self.problem(row.origin, "an extract needs an id and a text")
                 continue
-            if eid in seen:
-                self.problem(row.origin, f"duplicate extract id {eid!r} (first at line {seen[eid]})")
+            xid = scoped(self.study, "extract", eid)
+            if xid in seen:  # ids ignore case and punctuation: 'E1' and 'e1' are one node
+                self.problem(row.origin, f"duplicate extract id {eid!r} (first at line {seen[xid]})")
                 continue
-            seen[eid] = str(row.line)
+            seen[xid] = str(row.line)
             refs = self._extract_links(row)
             if refs is None:
                 continue
             themes, codes, speaker = refs
             name = f"{eid} ({row.get('participant')})" if speaker else eid
-            xid = self.scoped_node("Extract", scoped(self.study, "extract", eid), row.origin, name=name, text=text,
+            self.scoped_node("Extract", xid, row.origin, name=name, text=text,
                                    section=row.get("section") or None, page=row.get("page") or None)
             for t in themes:
                 self.batch.rel("ILLUSTRATES", ("Extract", xid), ("Theme", t), origin=row.origin)
@@ -272,9 +275,10 @@ class StudyReader:
             numbers = {}
             for key in ("start", "end"):
                 value = row.get(key)
-                if value and not value.isdigit():
+                offset = re.fullmatch(r"[0-9]{1,12}", value)
+                if value and not offset:
                     self.problem(row.origin, f"{key} must be a character offset, got {value!r}")
-                numbers[key] = int(value) if value.isdigit() else None
+                numbers[key] = int(value) if offset else None
             rows.append({**row.values, "authors": authors, "ref": ref or None, "line": row.line, **numbers})
         add_citations(self.batch, self.study, rows, self.work_keys, "citations.csv")
 
@@ -283,29 +287,39 @@ class StudyReader:
         if not path.exists():
             return
         data = read_yaml(path) or {}
-        for theory in data.get("theories") or []:
+        for theory in entries(data, "theories", "theories.yaml", self.problems):
             where = f"theories.yaml:{line_of(theory)}"
-            tslug = str(theory.get("id") or "")
-            if not tslug or not theory.get("name"):
+            tslug = scalar(theory.get("id"), "id", where, self.problems)
+            name = scalar(theory.get("name"), "name", where, self.problems)
+            if not tslug or not name:
                 self.problem(where, "a theory needs an id and a name")
                 continue
-            tid = self.batch.node("Theory", f"theory/{slug(tslug)}", origin=where, name=str(theory["name"]),
-                                  description=_text(theory.get("description")))
+            tid = f"theory/{slug(tslug)}"
+            if tid in self.batch.nodes.get("Theory", {}):
+                self.problem(where, f"theory id {tslug!r} repeats another (ids ignore case and punctuation)")
+                continue
+            self.batch.node("Theory", tid, origin=where, name=name,
+                            description=scalar(theory.get("description"), "description", where, self.problems))
             self.theories[tslug] = tid
-            key = theory.get("proposed_in")
+            key = scalar(theory.get("proposed_in"), "proposed_in", where, self.problems)
             if key:
                 if key not in self.work_keys:
                     self.problem(where, f"proposed_in {key!r} is not a key of references.bib")
                 else:
                     self.batch.rel("PROPOSED_IN", ("Theory", tid), ("Work", self.work_keys[key]), origin=where)
-            for construct in theory.get("constructs") or []:
+            for construct in entries(theory, "constructs", "theories.yaml", self.problems):
                 cwhere = f"theories.yaml:{line_of(construct)}"
-                cslug = str(construct.get("id") or "")
-                if not cslug or not construct.get("name"):
+                cslug = scalar(construct.get("id"), "id", cwhere, self.problems)
+                cname = scalar(construct.get("name"), "name", cwhere, self.problems)
+                if not cslug or not cname:
                     self.problem(cwhere, "a construct needs an id and a name")
                     continue
-                cid = self.batch.node("Construct", f"{tid}/{slug(cslug)}", origin=cwhere, name=str(construct["name"]),
-                                      theory=tid, description=_text(construct.get("description")))
+                cid = f"{tid}/{slug(cslug)}"
+                if cid in self.batch.nodes.get("Construct", {}):
+                    self.problem(cwhere, f"construct id {cslug!r} repeats another in this theory")
+                    continue
+                self.batch.node("Construct", cid, origin=cwhere, name=cname, theory=tid,
+                                description=scalar(construct.get("description"), "description", cwhere, self.problems))
                 self.constructs[f"{tslug}/{cslug}"] = cid
                 self.batch.rel("PART_OF", ("Construct", cid), ("Theory", tid), origin=cwhere)
 
@@ -314,58 +328,55 @@ class StudyReader:
         if not path.exists():
             return
         data = read_yaml(path) or {}
-        seen = set()
-        for finding in data.get("findings") or []:
+        for finding in entries(data, "findings", "findings.yaml", self.problems):
             where = f"findings.yaml:{line_of(finding)}"
-            fslug = str(finding.get("id") or "")
+            fslug = scalar(finding.get("id"), "id", where, self.problems)
             if not fslug:
                 self.problem(where, "a finding needs an id")
                 continue
-            if fslug in seen:
-                self.problem(where, f"duplicate finding id {fslug!r}")
+            fid = scoped(self.study, "finding", fslug)
+            if fid in self.batch.nodes.get("Finding", {}):
+                self.problem(where, f"finding id {fslug!r} repeats another (ids ignore case and punctuation)")
                 continue
-            seen.add(fslug)
-            status = finding.get("status") or "confirmed"
+            status = scalar(finding.get("status"), "status", where, self.problems) or "confirmed"
             if status not in ("confirmed", "unconfirmed"):
                 self.problem(where, f"status must be confirmed or unconfirmed, got {status!r}")
-            fid = self.scoped_node("Finding", scoped(self.study, "finding", fslug), where, name=str(finding.get("title") or fslug),
-                                   statement=_text(finding.get("statement")), section=_text(finding.get("section")),
-                                   status=status)
-            for name in finding.get("themes") or []:
-                tid = self.themes.get(str(name))
+                continue
+            self.scoped_node("Finding", fid, where, name=scalar(finding.get("title"), "title", where, self.problems) or fslug,
+                             statement=scalar(finding.get("statement"), "statement", where, self.problems),
+                             section=scalar(finding.get("section"), "section", where, self.problems), status=status)
+            for name in scalars(finding.get("themes"), "themes", where, self.problems):
+                tid = self.themes.get(name)
                 if tid is None:
                     self.problem(where, f"unknown theme {name!r}")
                 else:
                     self.batch.rel("DERIVED_FROM", ("Finding", fid), ("Theme", tid), origin=where)
-            for link in finding.get("links") or []:
+            for link in entries(finding, "links", "findings.yaml", self.problems):
                 self._link(fid, link)
 
     def _link(self, fid: str, link: dict) -> None:
         where = f"findings.yaml:{line_of(link)}"
-        stance = str(link.get("stance") or "").lower()
+        stance = (scalar(link.get("stance"), "stance", where, self.problems) or "").lower()
         if stance not in STANCES:
             self.problem(where, f"stance must be one of {', '.join(STANCES)}, got {link.get('stance')!r}")
             return
-        given = [k for k in TARGET_KEYS if link.get(k)]
+        given = [k for k in TARGET_KEYS if link.get(k) is not None]
         if len(given) != 1:
             self.problem(where, "a link names exactly one of work, theory or construct")
             return
         kind = given[0]
-        name = str(link[kind])
+        name = scalar(link[kind], kind, where, self.problems)
         table = {"work": self.work_keys, "theory": self.theories, "construct": self.constructs}[kind]
         if name not in table:
             source = "references.bib" if kind == "work" else "theories.yaml"
-            self.problem(where, f"{kind} {name!r} is not in {source}")
+            self.problem(where, f"{kind} {link[kind]!r} is not in {source}")
             return
-        if not link.get("evidence"):
+        evidence = scalar(link.get("evidence"), "evidence", where, self.problems)
+        if not evidence:
             self.problem(where, "a link needs the evidence sentence that justifies it")
             return
         self.batch.rel(stance.upper(), ("Finding", fid), (kind.capitalize(), table[name]), origin=where,
-                       evidence=_text(link["evidence"]))
-
-
-def _text(value) -> str | None:
-    return None if value is None else " ".join(str(value).split())
+                       evidence=evidence)
 
 
 def read_study(folder: Path) -> Batch:

@@ -87,13 +87,14 @@ def _records(text: str, path: Path) -> tuple[list[str], list[tuple[int, list[str
 def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
-    try:
+    try:  # a damaged workbook can fail on opening or only when its sheet is read
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
+        try:
+            rows = [["" if v is None else str(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    except Exception as exc:  # openpyxl and the XML and zip readers beneath it raise many types
         raise InputError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
-    ws = wb.worksheets[0]
-    rows = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    wb.close()
     if not rows:
         raise InputError(f"{path}: the first worksheet is empty (expected a header row)")
     return rows[0], [(i + 2, r) for i, r in enumerate(rows[1:])]

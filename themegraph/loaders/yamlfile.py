@@ -13,7 +13,17 @@ LINE = "__line__"
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that records each mapping's first line under LINE."""
+    """SafeLoader (no arbitrary objects) that records each mapping's first line under LINE.
+
+    Aliases (``*name``) are refused: study files never need them, and a few hundred bytes of
+    nested aliases expand into billions of items (the "billion laughs").
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed here", mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
@@ -32,17 +42,45 @@ def read_yaml(path: Path):
         raise InputError(f"{where}: malformed YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path.name}: malformed YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path.name}: nested too deeply to be a ThemeGraph file") from None
+
+
+def entries(container, key: str, file: str, problems: list[str]) -> list[dict]:
+    """``container[key]`` as a list of mappings; anything else is recorded as a problem."""
+    if not isinstance(container, dict):
+        problems.append(f"{file}:1: expected a mapping with the key {key!r}")
+        return []
+    value = container.get(key)
+    if value is None:
+        return []
+    where = f"{file}:{line_of(container)}"
+    if not isinstance(value, list):
+        problems.append(f"{where}: {key} must be a list")
+        return []
+    good = [item for item in value if isinstance(item, dict)]
+    if len(good) != len(value):
+        problems.append(f"{where}: every entry of {key} must be a mapping (key: value lines)")
+    return good
+
+
+def scalar(value, field: str, where: str, problems: list[str]) -> str | None:
+    """A text field: strings and numbers as text, missing as None, anything else a problem."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        problems.append(f"{where}: {field} must be text, got {value!r}")
+        return None
+    return " ".join(str(value).split()) or None
+
+
+def scalars(value, field: str, where: str, problems: list[str]) -> list[str]:
+    """A list of text values (a single value counts as a list of one)."""
+    items = value if isinstance(value, list) else ([] if value is None else [value])
+    out = [scalar(v, field, where, problems) for v in items]
+    return [v for v in out if v]
 
 
 def line_of(mapping, default: int = 1) -> int:
     """The line a mapping started on (1 if unknown)."""
     return mapping.get(LINE, default) if isinstance(mapping, dict) else default
-
-
-def clean(value):
-    """The value without the line markers (for storing)."""
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items() if k != LINE}
-    if isinstance(value, list):
-        return [clean(v) for v in value]
-    return value
