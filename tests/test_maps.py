@@ -9,19 +9,27 @@ three stances, and works cited together in the same sentences.
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 
 import networkx as nx
+import numpy as np
 import pytest
+from conftest import EXAMPLE
 
 from themegraph.graph.batch import Batch
+from themegraph.graph.store import open_store
+from themegraph.loaders.study import read_study
 from themegraph.maps import KINDS, build_map, write_figure, write_graphml, write_html
 from themegraph.maps.citations import assemble
 from themegraph.maps.html import render, script_json
 from themegraph.maps.layout import place
+from themegraph.maps.paper import PAGE_HEIGHT, PAGE_WIDTH, TOUCH
 from themegraph.maps.synthetic import literature
 
 STUDY = "ms"
@@ -478,6 +486,41 @@ def test_a_map_of_5000_nodes_and_20000_edges_is_written_in_under_10_seconds(tmp_
     assert len(xs) > 4900  # every node has a place of its own
 
 
+@pytest.mark.slow
+def test_a_figure_of_5000_nodes_fits_a_page_with_its_largest_nodes_labelled_apart(tmp_path):
+    works, citations = literature(5000, 21000)
+    data = place(assemble(works, citations))
+    start = time.perf_counter()
+    placed = write_figure(data, tmp_path / "big.png", "png")
+    assert time.perf_counter() - start < 10
+    width, height = _png_inches(tmp_path / "big.png")
+    assert PAGE_WIDTH * 0.8 < width <= PAGE_WIDTH * 1.02 and height <= PAGE_HEIGHT * 1.02
+    labelled = [i for i, label in enumerate(placed.labels) if label]
+    assert 5 <= len(labelled) <= 30 and min(placed.labels[i].points for i in labelled) >= 7
+    assert overlapping(placed, labelled) == 0
+
+
+def test_a_force_layout_is_the_same_from_run_to_run():
+    # each process salts string hashes differently: nothing may hang on the order of a set
+    script = (
+        "from themegraph.maps.citations import assemble; from themegraph.maps.layout import place; "
+        "from themegraph.maps.synthetic import literature; "
+        "data = place(assemble(*literature(60, 40, clusters=12))); "
+        "print([(n.id, round(n.x, 3), round(n.y, 3)) for n in data.nodes])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1
+
+
 def test_layouts_give_every_node_a_distinct_position(kb):
     for kind in KINDS:
         data = build_map(kb, kind, study=STUDY)
@@ -496,6 +539,11 @@ def _png_dpi(path) -> float:
     return per_metre * 0.0254
 
 
+def _png_inches(path) -> tuple[float, float]:
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the IHDR chunk
+    return width / _png_dpi(path), height / _png_dpi(path)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_figures_are_written_as_png_at_300_dpi_and_as_svg(kb, tmp_path, kind):
     data = build_map(kb, kind, study=STUDY)
@@ -508,6 +556,49 @@ def test_figures_are_written_as_png_at_300_dpi_and_as_svg(kb, tmp_path, kind):
     texts = "".join(root.itertext())
     first = data.legend[0].label
     assert first[:20] in texts  # the legend is there, as text
+
+
+@pytest.fixture(scope="module")
+def example_maps(tmp_path_factory) -> dict:
+    """The worked example's four maps, as `themegraph demo` draws them."""
+    with open_store(db=str(tmp_path_factory.mktemp("example") / "kb.db")) as store:
+        store.apply(read_study(EXAMPLE))
+        return {kind: build_map(store, kind) for kind in KINDS}
+
+
+def overlapping(placed, among=slice(None)) -> int:
+    """Pairs of node boxes (shape and label) in a figure that overlap visibly, ``among`` some nodes."""
+    x, y, box = placed.x[among], placed.y[among], placed.box[among]
+    left, right, top, bottom = x - box[:, 0], x + box[:, 1], y - box[:, 2], y + box[:, 3]
+    over_x = np.minimum(right[:, None], right[None, :]) - np.maximum(left[:, None], left[None, :])
+    over_y = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
+    hit = (over_x > TOUCH) & (over_y > TOUCH)
+    np.fill_diagonal(hit, False)
+    return int(hit.sum()) // 2
+
+
+def covered(placed) -> float:
+    """Share of the graph's area that its nodes and labels take up."""
+    areas = (placed.box[:, 0] + placed.box[:, 1]) * (placed.box[:, 2] + placed.box[:, 3])
+    return float(areas.sum()) / (placed.width * placed.height)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_figures_fit_a_page_and_label_every_node_at_7_points_or_more(kb, example_maps, tmp_path, kind):
+    for name, data in (("test", build_map(kb, kind, study=STUDY)), ("example", example_maps[kind])):
+        path = tmp_path / f"{name}-{kind}.svg"
+        placed = write_figure(data, path, "svg")
+        svg = path.read_text(encoding="utf-8")
+        root = ET.fromstring(svg)
+        width, height = (float(root.get(side).removesuffix("pt")) / 72 for side in ("width", "height"))
+        assert width <= PAGE_WIDTH * 1.02 and height <= PAGE_HEIGHT * 1.02, (name, width, height)
+        assert min(float(size) for size in re.findall(r"font-size: ([\d.]+)px", svg)) >= 7, name
+        # every node labelled, as text, no label over another, and not mostly empty space
+        texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+        assert all(label is not None for label in placed.labels), name
+        assert {line for label in placed.labels for line in label.lines} <= texts, name
+        assert overlapping(placed) == 0, name
+        assert covered(placed) > 0.1, (name, covered(placed))
 
 
 def test_figure_rejects_unknown_formats(kb, tmp_path):

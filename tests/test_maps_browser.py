@@ -7,13 +7,18 @@ but reads badly is a bug too).
 
 from __future__ import annotations
 
+import json
 import os
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 from test_maps import HREF_TITLE, IMG_PAYLOAD, SCRIPT_PAYLOAD, STUDY, codebook_batch, map_batches
 
 from themegraph.graph.store import open_store
+from themegraph.loaders.study import read_study
 from themegraph.maps import KINDS, build_map, write_html
 from themegraph.maps.browser import chromium, open_map, requests, unavailable
 from themegraph.maps.citations import assemble
@@ -21,6 +26,8 @@ from themegraph.maps.layout import TREE_ASPECT, place, tree_positions, tree_row
 from themegraph.maps.synthetic import literature
 
 pytestmark = pytest.mark.browser
+#: The window the module's browser opens with, and a small laptop's.
+WINDOWS = {"1400x900": (1400, 900), "1024x768": (1024, 768)}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +60,18 @@ def pages(tmp_path_factory):
     finally:
         store.close()
     return maps
+
+
+@pytest.fixture(scope="module")
+def example_pages(tmp_path_factory) -> Path:
+    """The worked example's four maps as `themegraph demo` writes them (its themes map opens
+    folded: 25 of 257 nodes)."""
+    folder = tmp_path_factory.mktemp("example")
+    with open_store(db=str(folder / "kb.db")) as store:
+        store.apply(read_study(EXAMPLE))
+        for kind in KINDS:
+            write_html(build_map(store, kind), folder / f"{kind}.html")
+    return folder
 
 
 def js(driver, script: str, *args):
@@ -110,6 +129,71 @@ def shown(driver) -> int:
     return js(driver, "return themegraphMap.network.body.data.nodes.length")
 
 
+@contextmanager
+def window(driver, size: tuple[int, int]):
+    """The browser window at ``size`` for the block, then back at the module's size."""
+    driver.set_window_size(*size)
+    try:
+        yield
+    finally:
+        driver.set_window_size(*WINDOWS["1400x900"])
+
+
+def settled(driver, timeout: float = 20.0) -> None:
+    """Wait until the view and the nodes stop moving (physics, a fit's animation)."""
+    state = (
+        "var n = themegraphMap.network;"
+        "return JSON.stringify([n.getScale(), n.getViewPosition(), n.getPositions()]);"
+    )
+    before, deadline = js(driver, state), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.4)
+        now = js(driver, state)
+        if now == before:
+            return
+        before = now
+    raise TimeoutError("the map kept moving")
+
+
+#: Clearance (px) every node and label keeps from the edges of the visible canvas.
+MARGIN = 8
+VIEW = """
+var margin = arguments[0], m = themegraphMap, net = m.network;
+var canvas = document.querySelector('#network canvas').getBoundingClientRect();
+var legend = document.getElementById('legend').getBoundingClientRect();
+// what the reader sees of the canvas: not under the legend panel beside it, not off the window
+var area = {left: canvas.left, top: canvas.top, right: Math.min(canvas.right, legend.left, window.innerWidth),
+            bottom: Math.min(canvas.bottom, window.innerHeight)};
+function dom(p) { var d = net.canvasToDOM(p); return {x: canvas.left + d.x, y: canvas.top + d.y}; }
+var positions = net.getPositions(m.nodeView.getIds()), outside = [];
+var span = {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity};
+Object.keys(positions).forEach(function (id) {
+  var b = net.getBoundingBox(id), centre = dom(positions[id]);  // the box holds the label too
+  var a = dom({x: b.left, y: b.top}), z = dom({x: b.right, y: b.bottom});
+  var r = {left: Math.min(a.x, centre.x), top: Math.min(a.y, centre.y),
+           right: Math.max(z.x, centre.x), bottom: Math.max(z.y, centre.y)};
+  span = {left: Math.min(span.left, r.left), top: Math.min(span.top, r.top),
+          right: Math.max(span.right, r.right), bottom: Math.max(span.bottom, r.bottom)};
+  if (r.left < area.left + margin || r.top < area.top + margin ||
+      r.right > area.right - margin || r.bottom > area.bottom - margin) outside.push(id);
+});
+var fill = Math.max((span.right - span.left) / (area.right - area.left),
+                    (span.bottom - span.top) / (area.bottom - area.top));
+return {outside: outside, fill: fill, scale: net.getScale(), area: area, span: span};
+"""
+
+
+def assert_view_fits(driver, note="") -> None:
+    """Once the map stops moving, every shown node and its label lies in the visible canvas
+    (``MARGIN`` px clear of its edges, the legend and the window's), and the view is a fit,
+    not merely zoomed out: the nodes span 80% of its width or height, unless the map is small
+    enough to be shown at zoom 1."""
+    settled(driver)
+    view = js(driver, VIEW, MARGIN)
+    assert view["outside"] == [], f"{note}: {json.dumps(view)}"
+    assert view["fill"] > 0.8 or view["scale"] > 0.999, f"{note}: not fitted: {json.dumps(view)}"
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_map_draws_all_its_nodes_offline(driver, pages, kind, tmp_path):
     path, data = pages[kind]
@@ -121,6 +205,46 @@ def test_every_map_draws_all_its_nodes_offline(driver, pages, kind, tmp_path):
     legend = js(driver, "return document.getElementById('legend').textContent")
     assert data.legend[0].label in legend
     driver.save_screenshot(str(tmp_path / f"{kind}.png"))
+    assert_offline_and_clean(driver, path)
+
+
+@pytest.mark.parametrize("size", WINDOWS.values(), ids=WINDOWS.keys())
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_first_view_shows_every_node_clear_of_the_legend(driver, pages, example_pages, kind, size, tmp_path):
+    with window(driver, size):
+        for name, path in (("test", pages[kind][0]), ("example", example_pages / f"{kind}.html")):
+            open_map(driver, path)
+            driver.save_screenshot(str(tmp_path / f"{name}-{kind}.png"))
+            assert_view_fits(driver, name)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_view_is_fitted_again_when_the_window_changes_size(driver, example_pages, kind):
+    # drawn in a short window that then grows taller, as `chromium --screenshot` does
+    with window(driver, (1400, 700)):
+        open_map(driver, example_pages / f"{kind}.html")
+        assert_view_fits(driver, "opened")
+        for name, size in WINDOWS.items():
+            driver.set_window_size(*size)
+            assert_view_fits(driver, name)
+
+
+def test_folding_unfolding_and_fit_show_every_node(driver, example_pages, tmp_path):
+    path = example_pages / "themes.html"
+    open_map(driver, path)
+    click(driver, "Theme:mandatory-therapy/theme/key-therapeutic-skills")  # unfolds its 24 codes
+    assert shown(driver) == 25 + 24
+    assert_view_fits(driver, "one theme unfolded")
+    js(driver, "document.getElementById('unfold').click()")
+    assert shown(driver) == 257
+    assert_view_fits(driver, "all unfolded")
+    js(driver, "document.getElementById('fold').click()")
+    assert shown(driver) == 5
+    assert_view_fits(driver, "all folded")
+    js(driver, "themegraphMap.network.moveTo({position: {x: 0, y: 0}, scale: 3})")
+    js(driver, "document.getElementById('fit').click()")
+    assert_view_fits(driver, "Fit")
+    driver.save_screenshot(str(tmp_path / "folded.png"))
     assert_offline_and_clean(driver, path)
 
 

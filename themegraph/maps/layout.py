@@ -288,7 +288,7 @@ def _force(data: MapData) -> None:
 
 def _packed(graph: nx.Graph, groups: list[list[str]], loose: list[str], spacing: float) -> dict:
     """Each group laid out in a disc of its own, loose nodes in one more, discs packed in rows."""
-    discs = [_disc(graph.subgraph(members), spacing) for members in groups if members]
+    discs = [_disc(_induced(graph, members), spacing) for members in groups if members]
     if loose:
         discs.append(_sunflower(loose, spacing))
     discs.sort(key=lambda d: -d[1])
@@ -304,6 +304,15 @@ def _packed(graph: nx.Graph, groups: list[list[str]], loose: list[str], spacing:
             pos[node] = (x + radius + lx, y + row_radius + ly)
         x += 2 * radius + spacing
     return pos
+
+
+def _induced(graph: nx.Graph, members: list[str]) -> nx.Graph:
+    """The subgraph on ``members``, its nodes in their order: networkx lists a subgraph view of
+    under half a graph in set order, which changes from run to run and with it the layout."""
+    induced = nx.Graph()
+    induced.add_nodes_from(members)
+    induced.add_edges_from(graph.subgraph(members).edges(data=True))
+    return induced
 
 
 def _disc(graph: nx.Graph, spacing: float) -> tuple[dict[str, tuple[float, float]], float]:

@@ -187,7 +187,39 @@
   options.physics.enabled = data.physics;
   var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
 
-  /* Apply the fold state and filters; a tree is laid out again and, unless told not to, fitted. */
+  // --- view ----------------------------------------------------------------------------------
+  /* The view shows every shown node, labels included, until the reader zooms, pans, drags or
+     searches.  vis's fit() alone misses labels: it measures a label only when it draws it, so
+     on opening and after a relayout it fits to the nodes' shapes or to where labels were.
+     Hence fit, draw (every node is then on the canvas and gets measured; nothing is painted
+     before this script yields), fit again.  vis rescales rather than refits when the canvas
+     changes size, and physics moves nodes after vis's own fit, so both refit too. */
+  var fitted = true;
+
+  function fitView(animate) {
+    var from = { position: network.getViewPosition(), scale: network.getScale() };
+    network.fit();
+    network.redraw();
+    network.fit();
+    fitted = true;
+    if (animate) {
+      var to = { position: network.getViewPosition(), scale: network.getScale(), animation: { duration: 300 } };
+      network.moveTo(from);
+      network.moveTo(to);
+    }
+  }
+
+  function keepFitted() { if (fitted) fitView(false); }
+  // created after vis's own observer, so it runs once vis has resized the canvas, before painting
+  var size = container.clientWidth + "x" + container.clientHeight;
+  new ResizeObserver(function () {
+    var now = container.clientWidth + "x" + container.clientHeight;
+    if (now !== size) { size = now; keepFitted(); }  // (not on the first report: opening fits)
+  }).observe(container);
+  network.on("stabilized", function () { setTimeout(keepFitted, 0); });  // once vis's physics step is over
+  ["zoom", "dragStart"].forEach(function (ev) { network.on(ev, function () { fitted = false; }); });
+
+  /* Apply the fold state and filters: a tree is laid out again; the view is fitted unless told not to. */
   function refresh(keepView) {
     computeShown();
     var changed = [];
@@ -199,7 +231,7 @@
     nodeView.refresh();
     edgeView.refresh();
     countShown();
-    if (T && !keepView) network.fit({ animation: { duration: 300 } });
+    if (!keepView) fitView(true);
   }
 
   function countShown() {
@@ -236,13 +268,13 @@
   fillSelect($("stance"), (data.stanceOptions || []).map(function (s) { return { value: s, text: s }; }));
   $("theme-filter").hidden = !(data.themeOptions || []).length;
   $("stance-filter").hidden = !(data.stanceOptions || []).length;
-  $("theme").addEventListener("change", function (ev) { state.theme = ev.target.value; refresh(); network.fit(); });
-  $("stance").addEventListener("change", function (ev) { state.stance = ev.target.value; refresh(); network.fit(); });
+  $("theme").addEventListener("change", function (ev) { state.theme = ev.target.value; refresh(); });
+  $("stance").addEventListener("change", function (ev) { state.stance = ev.target.value; refresh(); });
 
   var physics = $("physics");
   physics.checked = data.physics;
   physics.addEventListener("change", function () { network.setOptions({ physics: { enabled: physics.checked } }); });
-  $("fit").addEventListener("click", function () { network.fit({ animation: { duration: 300 } }); });
+  $("fit").addEventListener("click", function () { fitView(true); });
 
   // --- search --------------------------------------------------------------------------------
   var lowered = data.nodes.map(function (n) { return n.label.toLowerCase(); });
@@ -286,6 +318,7 @@
     var n = search.matches[search.at];
     reveal(n);
     network.selectNodes([n.id]);
+    fitted = false;
     network.focus(n.id, { scale: Math.max(network.getScale(), 1.1), animation: { duration: 400 } });
     say((search.at + 1) + " of " + search.matches.length + ": " + n.label);
     return n.id;
@@ -337,11 +370,11 @@
   ["blurNode", "blurEdge", "dragStart", "zoom"].forEach(function (ev) { network.on(ev, hideTip); });
 
   // --- ready ---------------------------------------------------------------------------------
+  fitView(false);
   network.once("afterDrawing", function () {
     window.themegraphReady = performance.now();
     document.body.setAttribute("data-ready", "1");
   });
-  if (!data.physics) network.fit();
   countShown();
   window.themegraphMap = {
     network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
