@@ -7,13 +7,21 @@ which would silently find nothing.
 
 from __future__ import annotations
 
+import lzma
 import zipfile
+import zlib
 from pathlib import Path
 
 from ..errors import InputError
 
 #: Extensions read as plain UTF-8 text.
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+
+#: Every way :mod:`zipfile` fails on a damaged, encrypted or unsupported archive (.docx, .qdpx):
+#: bad headers or CRCs (BadZipFile), offsets before the start of the file (OSError from seek),
+#: corrupt deflate / bzip2 / lzma streams (zlib.error, a plain OSError, LZMAError), a cut-off stream
+#: (EOFError), encryption (RuntimeError), an unknown compression method (NotImplementedError).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, RuntimeError, NotImplementedError)
 
 
 def decode_text(data: bytes, path: Path | str) -> str:
@@ -68,24 +76,34 @@ def _docx_text(path: Path, data: bytes) -> str:
     Headings stay separate lines, which is what the citation extractor's section detection needs.
     """
     import docx
+    from docx.exceptions import PythonDocxError
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml.etree import LxmlError
 
     if not data:
         raise InputError(f"{path}: the file is empty")
+    lines: list[str] = []
+    # python-docx parses the XML parts when it opens the file and reads attributes as the text is
+    # walked, so both are inside.  Malformed XML raises lxml's XMLSyntaxError; well-formed XML that
+    # is not the element python-docx expects ([Content_Types].xml in another namespace, a document
+    # without <w:body>) fails with AttributeError or TypeError deep inside it; bad values ValueError.
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
+        body = getattr(document.element, "body", None)  # None: a document without <w:body>
+        if body is None:
+            raise InputError(f"{path}: not a readable .docx file (word/document.xml has no <w:body>)")
+        for child in body.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""  # comments have no str tag
+            if tag == "p":
+                lines.append(Paragraph(child, document).text)
+            elif tag == "tbl":
+                for row in Table(child, document).rows:
+                    lines.append("\t".join(cell.text for cell in row.cells))
+    except (*ZIP_ERRORS, PackageNotFoundError, PythonDocxError, LxmlError, KeyError, ValueError, AttributeError,
+            TypeError) as e:
         raise InputError(f"{path}: not a readable .docx file ({e})") from None
-    lines: list[str] = []
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(child, document).text)
-        elif tag == "tbl":
-            for row in Table(child, document).rows:
-                lines.append("\t".join(cell.text for cell in row.cells))
     return "\n".join(lines)
 
 

@@ -21,11 +21,12 @@ import hashlib
 import io
 import json
 import re
+import sys
 import uuid
 import zipfile
-import zlib
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
@@ -37,7 +38,8 @@ from defusedxml.expatreader import DefusedExpatParser
 
 from ..errors import InputError, ThemeGraphError
 from ..graph.batch import Batch
-from ..graph.ids import scoped
+from ..graph.ids import fold, scoped, slug
+from .documents import ZIP_ERRORS
 
 #: Most members a .qdpx may have; real projects have one per source plus project.qde.
 MAX_MEMBERS = 10_000
@@ -129,8 +131,10 @@ class Archive:
         try:
             with self._zip.open(info) as member:
                 data = member.read(self._budget + 1)
-        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as exc:
-            raise InputError(f"{self.label}: cannot unpack {info.filename}: {exc}") from None
+        except ZIP_ERRORS as exc:  # a damaged, encrypted or unsupported member: see ZIP_ERRORS
+            raise InputError(
+                f"{self.label}: cannot unpack {info.filename} (damaged or unsupported zip): {exc}"
+            ) from None
         if len(data) > self._budget:
             raise InputError(too_big)
         self._budget -= len(data)
@@ -223,7 +227,8 @@ class _TreeBuilder(ContentHandler):
 
 
 def parse_xml(data: bytes, where: str) -> El:
-    """The element tree of ``data``; malformed or entity-laden XML is an InputError at its line."""
+    """The element tree of ``data``; malformed or entity-laden XML, or XML in an encoding that
+    cannot be read, is an InputError at its line."""
     parser = DefusedExpatParser(namespaceHandling=1)  # forbids entity declarations and external entities
     handler = _TreeBuilder()
     parser.setContentHandler(handler)
@@ -238,6 +243,14 @@ def parse_xml(data: bytes, where: str) -> El:
         raise InputError(
             f"{where}:{line}: the XML declares entities or external references ({type(exc).__name__}); "
             "refused, as they can expand without bound or read other files"
+        ) from None
+    except (LookupError, ValueError) as exc:
+        # expat hands an encoding it does not know itself to Python's codecs, which refuse it with
+        # LookupError (unknown, or not a text encoding) or ValueError (multi-byte encodings,
+        # codecs without the 'replace' error handler): not a SAXParseException.
+        line = handler.locator.getLineNumber() if handler.locator else 1
+        raise InputError(
+            f"{where}:{line}: the XML declaration names an encoding that cannot be read ({exc}); save the file as UTF-8"
         ) from None
     return handler.root
 
@@ -260,11 +273,22 @@ class SourceText:
     notes: list[str] = field(default_factory=list)
 
 
-def decode_text(raw: bytes) -> SourceText:
-    """Decode a source file (UTF-8 by the standard; UTF-16 and Windows-1252 tolerated)."""
+def decode_text(raw: bytes, where: str = "source") -> SourceText:
+    """Decode a source file (UTF-8 by the standard; UTF-16 and Windows-1252 tolerated).
+
+    Bytes that are not UTF-8 are read as Windows-1252, which decodes any byte; a file with a
+    UTF-16 byte-order mark but bytes that are not UTF-16 (odd length, lone surrogate) has no such
+    fallback and is an InputError naming ``where`` (the archive and member) and the byte offset.
+    """
     notes, bom = [], False
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        original, bom = raw.decode("utf-16"), True
+        try:
+            original, bom = raw.decode("utf-16"), True
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{where}: starts with a UTF-16 byte-order mark but is not UTF-16 text: {exc.reason} at byte "
+                f"offset {exc.start}; save it as UTF-8"
+            ) from None
         notes.append("is UTF-16, not UTF-8")
     else:
         if raw.startswith(codecs.BOM_UTF8):
@@ -360,8 +384,8 @@ def choose_scheme(source: SourceText, selections: list[tuple[int, int]]) -> tupl
 # --- ids -------------------------------------------------------------------------------------
 
 
-def unique_ids(study: str, kind: str, items: list[list[str]]) -> list[str]:
-    """Ids for ``items`` (each a list of names, plainest first), distinct and deterministic.
+def unique_ids(study: str, kind: str, items: Sequence[Sequence[str]]) -> list[str]:
+    """Ids for ``items`` (each a sequence of names, plainest first), distinct and deterministic.
 
     An item whose plain name is unique gets ``scoped(study, kind, name)``.  Items whose plain
     names collide all move to the first more specific name (a parent path, a content hash) that
@@ -376,26 +400,108 @@ def unique_ids(study: str, kind: str, items: list[list[str]]) -> list[str]:
         if len(members) == 1:
             out[members[0]] = id_
             taken.add(id_)
+    #: base id -> the next number to try: ids are only ever added to ``taken``, so every number
+    #: below it is still in use (counting up from 2 for each of n same-named items was O(n^2) tries)
+    next_number: dict[str, int] = {}
     for members in (m for m in groups.values() if len(m) > 1):
-        depth = max(len(items[i]) for i in members)
-        chosen = None
-        for level in range(1, depth):
-            ids = [scoped(study, kind, items[i][min(level, len(items[i]) - 1)]) for i in members]
-            if len(set(ids)) == len(ids) and not taken.intersection(ids):
-                chosen = ids
-                break
+        chosen = _first_telling_level(study, kind, items, members, taken)
         if chosen is None:
             chosen = []
             for i in members:
-                base = candidate = scoped(study, kind, items[i][-1])
-                n = 2
-                while candidate in taken or candidate in chosen:
-                    candidate, n = f"{base}-{n}", n + 1
+                base = scoped(study, kind, items[i][-1])
+                n = next_number.get(base, 1)
+                candidate = base if n == 1 else f"{base}-{n}"
+                while candidate in taken:
+                    n += 1
+                    candidate = f"{base}-{n}"
+                next_number[base] = n + 1
+                taken.add(candidate)
                 chosen.append(candidate)
         for i, id_ in zip(members, chosen):
             out[i] = id_
             taken.add(id_)
     return out
+
+
+def _first_telling_level(study: str, kind: str, items: Sequence[Sequence[str]], members: list[int],
+                         taken: set[str]) -> list[str] | None:
+    """The ids of ``members`` at the first level (name index) where they all differ and are free.
+
+    An item whose names run out keeps its last name at every later level, so once two such items
+    share an id, or one has a taken id, no later level can tell them apart and the search stops
+    (as it does at once for items whose names are all the same).  Without these stops a chain of
+    n same-named codes tried all n levels for n codes.
+    """
+    same = {items[i].key if isinstance(items[i], _PathNames) else tuple(items[i]) for i in members}
+    if len(same) < len(members):
+        return None
+    depth = max(len(items[i]) for i in members)
+    for level in range(1, depth):
+        ids, settled = [], set()
+        for i in members:
+            last = len(items[i]) - 1
+            id_ = scoped(study, kind, items[i][min(level, last)])
+            if level >= last:
+                if id_ in settled or id_ in taken:
+                    return None
+                settled.add(id_)
+            ids.append(id_)
+        if len(set(ids)) == len(ids) and not taken.intersection(ids):
+            return ids
+    return None
+
+
+#: How much of a path's slug is kept while building it: one character more than ``slug`` keeps
+#: (its ``max_len``), which is all the id can depend on.
+_SLUG_HEAD = slug.__defaults__[0] + 1
+_ASCII_ALNUM = re.compile(r"[a-z0-9]")
+
+
+def _slug_part(name: str) -> str:
+    """What ``name`` adds to the slug of a text it is part of: its uncut slug, or "" (not the
+    "x" slug falls back to) when it has no letter or digit a slug keeps."""
+    return slug(name, max_len=sys.maxsize) if _ASCII_ALNUM.search(fold(name)) else ""
+
+
+def _join_slugs(front: str, back: str) -> str:
+    return (f"{front}-{back}" if front and back else front or back)[:_SLUG_HEAD]
+
+
+class _PathNames(Sequence[str]):
+    """The names :func:`unique_ids` tries for a code at ``depth`` in the tree: ``name``, then
+    ``"parent name"``, ``"grandparent parent name"`` ... up to its whole path, built on demand.
+
+    A slug maps the spaces joining names to "-" like any other run of non-letters, so the slug of
+    ``" ".join(names)`` is the names' non-empty slugs joined by "-" and cut to 80 characters.  Each
+    name is therefore given as that join, cut to the :data:`_SLUG_HEAD` characters its id depends
+    on: it has the id the joined text had, and the next is the next ancestor's slug put in front of
+    it.  A code n levels deep so costs O(1) per name tried, not O(n) (joining and slugging every
+    suffix of every path made a chain of n codes O(n^3): 800 codes took ~50 s).  ``key`` is the
+    same for codes with the same path, which no name can tell apart.
+    """
+
+    def __init__(self, name: str, parent: _PathNames | None, keys: dict):
+        self.parent = parent
+        self.depth = parent.depth + 1 if parent else 1
+        self.key = keys.setdefault((parent.key if parent else None, name), len(keys))
+        self.part = _slug_part(name)
+        self.whole = _join_slugs(parent.whole, self.part) if parent else self.part
+        self._names, self._above = [self.part], parent
+
+    def __len__(self) -> int:
+        return self.depth
+
+    def __getitem__(self, k: int) -> str:  # type: ignore[override]
+        if k < 0:
+            k += self.depth
+        if not 0 <= k < self.depth:
+            raise IndexError(k)
+        if k == self.depth - 1:
+            return self.whole
+        while len(self._names) <= k:
+            self._names.append(_join_slugs(self._above.part, self._names[-1]))
+            self._above = self._above.parent
+        return self._names[k]
 
 
 def _short_hash(text: str | None) -> str:
@@ -409,7 +515,7 @@ def _short_hash(text: str | None) -> str:
 class _CodeItem:
     el: El
     name: str
-    path: tuple[str, ...]
+    names: _PathNames
     parent: _CodeItem | None
     children: list[_CodeItem] = field(default_factory=list)
     theme: bool = False
@@ -509,19 +615,21 @@ class _Reader:
     def codebook(self, codes: El) -> None:
         """Codes and themes: leaves are Codes, their parents Themes (down to ``theme_depth``)."""
         items: list[_CodeItem] = []
+        paths: dict = {}  # (parent's path key, name) -> path key
         stack = [(c, None) for c in reversed(codes.all("Code"))]
         while stack:
             el, parent = stack.pop()
             name = self.name_of(el, "Code")
-            item = _CodeItem(el, name, (parent.path if parent else ()) + (name,), parent)
+            item = _CodeItem(el, name, _PathNames(name, parent.names if parent else None, paths), parent)
             items.append(item)
             if parent:
                 parent.children.append(item)
             stack += [(c, item) for c in reversed(el.all("Code"))]
         for item in items:
-            item.theme = bool(item.children) and (self.theme_depth is None or len(item.path) <= self.theme_depth)
+            item.theme = bool(item.children) and (self.theme_depth is None or item.names.depth <= self.theme_depth)
         for kind, group in (("theme", [i for i in items if i.theme]), ("code", [i for i in items if not i.theme])):
-            ids = unique_ids(self.study, kind, [[" ".join(i.path[-k:]) for k in range(1, len(i.path) + 1)] for i in group])
+            # each code's names are its name, then "parent name", "grandparent parent name" ...
+            ids = unique_ids(self.study, kind, [i.names for i in group])
             for item, id_ in zip(group, ids):
                 item.id = id_
         flattened = 0
@@ -531,7 +639,7 @@ class _Reader:
             while above is not None and not above.theme:
                 above = above.parent
             if item.theme:
-                self.node(kind, item.id, el, name=item.name, level=theme_level(len(item.path)),
+                self.node(kind, item.id, el, name=item.name, level=theme_level(item.names.depth),
                           description=self.description(el), colour=el.get("color"))
                 if above:
                     self.rel("SUBTHEME_OF", (kind, item.id), ("Theme", above.id), el)
@@ -672,7 +780,7 @@ class _ProjectReader(_Reader):
             path = re.sub(r"^internal://", "", path_value.strip(), flags=re.I)
             if info is None:
                 return None, path
-            return decode_text(self.archive.read(info)), path
+            return decode_text(self.archive.read(info), f"{self.archive.label}:{info.filename}"), path
         inline = el.first("PlainTextContent")
         if inline is not None:
             return decode_text(inline.text.encode()), None
