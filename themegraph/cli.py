@@ -385,15 +385,20 @@ def load_qdc(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A RE
     _load_refi(ctx, qdc_batch, file, study, theme_depth, force)
 
 
+def _export_refi(ctx: typer.Context, write, file: Path, study: str) -> None:
+    """Write a study with ``write`` (export_qdc or export_qdpx) and say what the format left out."""
+    with ctx.obj.open(read_only=True) as store:
+        _warn(write(store, study, file))
+    err.print(f"wrote {file}")
+
+
 @export_app.command("qdc")
 def export_qdc_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The .qdc file to write.")],
                    study: StudyOpt):
     """Write a study's codebook as a standard REFI-QDA codebook (.qdc)."""
     from .loaders.refi_export import export_qdc
 
-    with ctx.obj.open(read_only=True) as store:
-        _warn(export_qdc(store, study, file))
-    err.print(f"wrote {file}")
+    _export_refi(ctx, export_qdc, file, study)
 
 
 @export_app.command("qdpx")
@@ -402,9 +407,7 @@ def export_qdpx_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(hel
     """Write a study (codebook, documents, coded extracts, cases, memos) as a REFI-QDA project."""
     from .loaders.refi_export import export_qdpx
 
-    with ctx.obj.open(read_only=True) as store:
-        _warn(export_qdpx(store, study, file))
-    err.print(f"wrote {file}")
+    _export_refi(ctx, export_qdpx, file, study)
 
 
 class FigureFormat(str, Enum):
