@@ -495,7 +495,19 @@ def demo(
         err.print(f"  {path}")
     err.print("\nTry next:")
     for hint in DEMO_HINTS:
-        err.print(f"  themegraph --db {db} {hint}", markup=False)
+        err.print(f"  {_program()} --db {db} {hint}", markup=False)
+
+
+def _program() -> str:
+    """How to run themegraph again: its name if it is on PATH, else the path it was run by
+    (``make demo`` runs .venv/bin/themegraph without activating the virtualenv)."""
+    import shutil
+
+    invoked = Path(sys.argv[0])
+    on_path = shutil.which("themegraph")
+    if invoked.name != "themegraph" or (on_path and Path(on_path).resolve() == invoked.resolve()):
+        return "themegraph"
+    return os.path.relpath(invoked)
 
 
 DEMO_HINTS = (
