@@ -82,3 +82,14 @@ def test_every_command_has_help_text():
 
     for path, cmd in walk(get_command(app), []):
         assert (cmd.help or "").strip(), f"`themegraph {' '.join(path)}` has no help text"
+
+
+def test_demo_builds_the_example_and_its_maps(tmp_path):
+    out = tmp_path / "demo"
+    proc = tg("demo", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in out.glob("*.html")} == {"themes.html", "theory.html", "citations.html", "participants.html"}
+    assert "Try next" in proc.stderr and proc.stdout == ""
+    data = json.loads(tg("--db", str(out / "themegraph.db"), "stats", "-f", "json").stdout)
+    assert data["nodes"]["Code"] == 232 and data["relationships"]["CITES"] == 91
+    assert tg("demo", "--out", str(out)).returncode == 0  # a second demo starts afresh
