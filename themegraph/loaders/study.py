@@ -289,17 +289,10 @@ class StudyReader:
         data = read_yaml(path) or {}
         for theory in entries(data, "theories", "theories.yaml", self.problems):
             where = f"theories.yaml:{line_of(theory)}"
-            tslug = scalar(theory.get("id"), "id", where, self.problems)
-            name = scalar(theory.get("name"), "name", where, self.problems)
-            if not tslug or not name:
-                self.problem(where, "a theory needs an id and a name")
+            tslug = self._named_entry("Theory", theory, "theory/", where)
+            if tslug is None:
                 continue
             tid = f"theory/{slug(tslug)}"
-            if tid in self.batch.nodes.get("Theory", {}):
-                self.problem(where, f"theory id {tslug!r} repeats another (ids ignore case and punctuation)")
-                continue
-            self.batch.node("Theory", tid, origin=where, name=name,
-                            description=scalar(theory.get("description"), "description", where, self.problems))
             self.theories[tslug] = tid
             key = scalar(theory.get("proposed_in"), "proposed_in", where, self.problems)
             if key:
@@ -309,19 +302,31 @@ class StudyReader:
                     self.batch.rel("PROPOSED_IN", ("Theory", tid), ("Work", self.work_keys[key]), origin=where)
             for construct in entries(theory, "constructs", "theories.yaml", self.problems):
                 cwhere = f"theories.yaml:{line_of(construct)}"
-                cslug = scalar(construct.get("id"), "id", cwhere, self.problems)
-                cname = scalar(construct.get("name"), "name", cwhere, self.problems)
-                if not cslug or not cname:
-                    self.problem(cwhere, "a construct needs an id and a name")
+                cslug = self._named_entry("Construct", construct, f"{tid}/", cwhere, theory=tid)
+                if cslug is None:
                     continue
                 cid = f"{tid}/{slug(cslug)}"
-                if cid in self.batch.nodes.get("Construct", {}):
-                    self.problem(cwhere, f"construct id {cslug!r} repeats another in this theory")
-                    continue
-                self.batch.node("Construct", cid, origin=cwhere, name=cname, theory=tid,
-                                description=scalar(construct.get("description"), "description", cwhere, self.problems))
                 self.constructs[f"{tslug}/{cslug}"] = cid
                 self.batch.rel("PART_OF", ("Construct", cid), ("Theory", tid), origin=cwhere)
+
+    def _named_entry(self, kind: str, entry: dict, prefix: str, where: str, **props) -> str | None:
+        """Add a Theory (id prefix "theory/") or Construct ("<theory id>/") from its YAML entry.
+
+        Returns the entry's own id, or None (with a problem recorded) when it lacks an id or a
+        name, or when its id repeats another: ids ignore case and punctuation.
+        """
+        own = scalar(entry.get("id"), "id", where, self.problems)
+        name = scalar(entry.get("name"), "name", where, self.problems)
+        if not own or not name:
+            self.problem(where, f"a {kind.lower()} needs an id and a name")
+            return None
+        id_ = f"{prefix}{slug(own)}"
+        if id_ in self.batch.nodes.get(kind, {}):
+            self.problem(where, f"{kind.lower()} id {own!r} repeats another (ids ignore case and punctuation)")
+            return None
+        self.batch.node(kind, id_, origin=where, name=name, **props,
+                        description=scalar(entry.get("description"), "description", where, self.problems))
+        return own
 
     def read_findings(self) -> None:
         path = self.path("findings.yaml")

@@ -164,6 +164,10 @@ class Thematic:
         self.theme_extracts = {t: direct[t] + rolled[t] for t in self.themes}
         self.code_extracts = dict(codes)
 
+    def theme_names(self, themes) -> str:
+        """Theme ids as their names, for tooltips."""
+        return "; ".join(self.themes[t].get("name") or t for t in themes)
+
     def ancestry(self, theme: str) -> tuple[str, ...]:
         """``theme`` and every theme above it (through all parents)."""
         out, todo = [], [theme]

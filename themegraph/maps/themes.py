@@ -54,7 +54,7 @@ def build(store, study: str | None) -> MapData:
         if row.get("description"):
             tip.append(("p", clip(row["description"], TEXT_CHARS)))
         if themes:
-            tip.append(("m", "in " + "; ".join(thematic.themes[t].get("name") or t for t in themes)))
+            tip.append(("m", "in " + thematic.theme_names(themes)))
         data.nodes.append(
             MapNode(
                 id=f"Code:{code}",

@@ -67,7 +67,7 @@ def build(store, study: str | None) -> MapData:
         if row.get("statement"):
             tip.append(("p", clip(row["statement"], TEXT_CHARS)))
         if themes:
-            tip.append(("m", "from " + "; ".join(thematic.themes[t].get("name") or t for t in themes)))
+            tip.append(("m", "from " + thematic.theme_names(themes)))
         data.nodes.append(
             MapNode(
                 id=f"Finding:{fid}",
