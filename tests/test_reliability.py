@@ -36,6 +36,8 @@ class FaultyOps:
 
     def __getattr__(self, name):
         real = getattr(self.ops, name)
+        if not callable(real):
+            return real
 
         def call(*args, **kwargs):
             self.calls.append(name)

@@ -66,6 +66,8 @@ def _plain(value):
 class _Ops:
     """``writer.WriteOps`` on one Ladybug connection inside a transaction."""
 
+    verifies_endpoints = False  # a COPY naming a missing node aborts the whole transaction
+
     def __init__(self, conn: ladybug.Connection):
         self.conn = conn
 

@@ -17,7 +17,7 @@ from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 from ..errors import StoreError
 from .schema import NodeKind, RelKind, neo4j_constraints, neo4j_node_create, neo4j_node_update, neo4j_rel_create
 from .store import Store
-from .writer import LoadReport
+from .writer import LoadReport, MissingEndpoint
 
 BATCH_ROWS = 10000
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
@@ -49,6 +49,8 @@ def _plain(value):
 
 class _Ops:
     """``writer.WriteOps`` on one Neo4j managed transaction."""
+
+    verifies_endpoints = True  # insert_rels counts what it created; a shortfall names no row yet
 
     def __init__(self, tx: neo4j.ManagedTransaction):
         self.tx = tx
@@ -103,7 +105,7 @@ class _Ops:
             for chunk in _chunks(rows):
                 made = self.tx.run(statement, rows=chunk, **stamp).single()["n"]
                 if made != len(chunk):
-                    raise StoreError(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
+                    raise MissingEndpoint(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
 
 
 def _props(row: dict) -> dict:
