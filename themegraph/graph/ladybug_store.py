@@ -179,7 +179,7 @@ class LadybugStore(Store):
 
     # -- writes ----------------------------------------------------------------------------
 
-    def _write(self, fn) -> LoadReport:
+    def _write(self, fn, rows: int = 0) -> LoadReport:
         if self.read_only:
             raise StoreError(f"the database {self.path} was opened read-only")
         conn = ladybug.Connection(self.db)  # fresh per transaction: see the module docstring

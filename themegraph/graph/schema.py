@@ -63,6 +63,12 @@ class RelKind:
         """All properties in storage order: kind, own properties, then provenance."""
         return (KIND, *self.props, *REL_PROVENANCE)
 
+    @property
+    def from_kinds(self) -> tuple[str, ...]:
+        """The node kinds it may start from.  Counting ``(:K)-[r]->()`` over these, rather than
+        ``()-[r]->()``, leaves out a Neo4j load still being staged (its nodes have no kind yet)."""
+        return tuple(sorted({a for a, _ in self.pairs}))
+
 
 #: The node label or relation type, also stored as a property: Ladybug spells the function that
 #: reads it ``label()`` and Neo4j ``labels()``/``type()``, so portable queries read ``x.kind``.
@@ -274,9 +280,19 @@ def ladybug_ddl() -> list[str]:
     return stmts
 
 
+# Neo4j only: a load too big for one transaction is written first under this label instead of
+# its kind's (invisible to every query that names a kind), then published (see neo4j_staging).
+STAGED = "_Staged"
+STAGING_RUN = "_StagingRun"
+
+
 def neo4j_constraints() -> list[str]:
     """Uniqueness constraints on ``id`` and indexes on looked-up properties (idempotent)."""
-    stmts = []
+    stmts = [
+        f"CREATE INDEX staged_kind_id IF NOT EXISTS FOR (n:{STAGED}) ON (n.kind, n.id)",
+        f"CREATE INDEX staged_run IF NOT EXISTS FOR (n:{STAGED}) ON (n._run)",
+        f"CREATE CONSTRAINT staging_run_id IF NOT EXISTS FOR (r:{STAGING_RUN}) REQUIRE r.id IS UNIQUE",
+    ]
     for kind in NODES:
         stmts.append(
             f"CREATE CONSTRAINT {kind.name.lower()}_id IF NOT EXISTS "
@@ -306,17 +322,30 @@ def neo4j_node_update(kind: NodeKind) -> str:
     return f"UNWIND $rows AS row MATCH (n:{kind.name} {{id: row.id}}) SET n = row"
 
 
-def neo4j_rel_create(rel: RelKind, src: str, dst: str, shared: tuple[str, ...] = ()) -> str:
+def neo4j_node_stage(kind: NodeKind) -> str:
+    """UNWIND statement that creates nodes of ``kind`` under the staging label of run ``$run``."""
+    return f"UNWIND $rows AS row CREATE (n:{STAGED}) SET n = row, n._run = $run"
+
+
+def neo4j_rel_create(
+    rel: RelKind, src: str, dst: str, shared: tuple[str, ...] = (), *, staged: bool = False
+) -> str:
     """UNWIND statement that creates relations ``rel`` from ``$rows`` (src, dst, properties).
 
     Properties named in ``shared`` take one value for all rows, from the parameter of that name
-    (``$kind``, ``$source`` ...), so it is sent once rather than once per row.
+    (``$kind``, ``$source`` ...), so it is sent once rather than once per row.  ``staged``: both
+    endpoints are staged nodes (looked up by kind and id under the staging label).
     """
     sets = ", ".join(
         f"r.{p.name} = ${p.name}" if p.name in shared else f"r.{p.name} = row.{p.name}" for p in rel.columns
     )
+    a, b = (
+        (f"{STAGED} {{kind: '{src}', id: row.src}}", f"{STAGED} {{kind: '{dst}', id: row.dst}}")
+        if staged
+        else (f"{src} {{id: row.src}}", f"{dst} {{id: row.dst}}")
+    )
     return (
-        f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) MATCH (b:{dst} {{id: row.dst}}) "
+        f"UNWIND $rows AS row MATCH (a:{a}) MATCH (b:{b}) "
         f"CREATE (a)-[r:{rel.name}]->(b) SET {sets} RETURN count(r) AS n"
     )
 

@@ -24,8 +24,11 @@ class Store(ABC):
     name: str = "store"
 
     @abstractmethod
-    def _write(self, fn) -> LoadReport:
-        """Run ``fn(ops: WriteOps)`` in one write transaction: committed if it returns, else rolled back."""
+    def _write(self, fn, rows: int = 0) -> LoadReport:
+        """Run ``fn(ops: WriteOps)`` atomically: committed if it returns, else rolled back.
+
+        ``rows`` (the load's size) lets a store choose how: Neo4j stages loads too big for one
+        transaction."""
 
     def apply(self, batch: Batch, *, force: bool = False) -> LoadReport:
         """Write ``batch`` atomically, replacing what its source contributed before.
@@ -53,7 +56,8 @@ class Store(ABC):
         if not todo:
             return [LoadReport(b.source, skipped=True) for b in batches]
         loaded_at = now_iso()
-        written = {r.source: r for r in self._write(lambda ops: writer.write_batches(ops, todo, loaded_at))}
+        size = sum(b.size() for b in todo)
+        written = {r.source: r for r in self._write(lambda ops: writer.write_batches(ops, todo, loaded_at), size)}
         return [written.get(b.source) or LoadReport(b.source, skipped=True) for b in batches]
 
     def drop_source(self, source: str) -> LoadReport:
@@ -89,7 +93,9 @@ class Store(ABC):
                 nodes[kind.name] = self._count(f"MATCH (n:{kind.name}) RETURN count(n) AS c")
         for rel in RELS:
             if present is None or rel.name in present:
-                rels[rel.name] = self._count(f"MATCH ()-[r:{rel.name}]->() RETURN count(r) AS c")
+                rels[rel.name] = sum(
+                    self._count(f"MATCH (:{k})-[r:{rel.name}]->() RETURN count(r) AS c") for k in rel.from_kinds
+                )
         return {"nodes": nodes, "relationships": rels}
 
     def _count(self, cypher: str) -> int:
@@ -102,6 +108,10 @@ class Store(ABC):
             "MATCH (s:Source) RETURN s.id AS source, s.loader AS loader, s.path AS path, "
             "s.loaded_at AS loaded_at, s.counts AS counts ORDER BY s.loaded_at, s.id"
         )
+
+    def unfinished_loads(self) -> list[dict]:
+        """Staged loads not (yet) published: run, started, heartbeat, nodes.  Only Neo4j stages."""
+        return []
 
     @abstractmethod
     def close(self) -> None:

@@ -57,7 +57,8 @@ def restore(store: Store, nodes: NodeRows, rels: RelRows) -> LoadReport:
             report.written[type_] = report.written.get(type_, 0) + len(rows)
         return report
 
-    return store._write(write)
+    size = sum(len(r) for r in nodes.values()) + sum(len(r) for r in rels.values())
+    return store._write(write, size)
 
 
 def write_jsonl(store: Store, folder: Path) -> dict[str, int]:

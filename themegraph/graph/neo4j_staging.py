@@ -1,0 +1,273 @@
+"""Neo4j loads too big for one transaction: staged under a run id, then published in one.
+
+Neo4j keeps a transaction's changes in server memory (``db.memory.transaction.total.max``), so a
+load of millions of rows cannot be one transaction; written as many, readers would see half of
+it.  A large load is therefore *staged*:
+
+1. A ``_StagingRun`` node records the run (its id, and a heartbeat renewed by every staging
+   transaction).
+2. New nodes are created in batches, each batch its own transaction, under the label ``_Staged``
+   instead of their kind's, with ``_run`` set to the run id.  Relations whose two endpoints are
+   both staged are created between them.  No query that names a kind sees any of this: staged
+   nodes carry no kind label and no staged relation touches a published node.
+3. Everything that changes the published graph (deleting the source's old relations and nodes,
+   updating existing nodes, relations that touch a published node) is held back, and
+4. *published* in one transaction: those changes, then each staged node's label swapped for its
+   kind's.  That transaction carries only label changes for the bulk of the rows, a fraction of
+   what writing them costs, so loads several times larger than one transaction allows go through.
+5. On any failure, or if publishing fails, the run's staged nodes are deleted (in batches) and
+   the store holds what it held before.  A process killed mid-load leaves a run nobody finishes:
+   its staged nodes are invisible, ``themegraph check`` reports them, and the next staged load
+   deletes runs whose heartbeat is older than ``THEMEGRAPH_STAGE_STALE_SECONDS`` (900).
+
+The replace-by-source algorithm is the writer's, unchanged: ``StagedOps`` answers its reads from
+the published graph as the held-back changes will leave it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import uuid
+from collections import defaultdict
+
+import neo4j
+
+from ..errors import StoreError
+from .neo4j_ops import Ops, chunks, props
+from .schema import NODE_KINDS, NODES, STAGED, STAGING_RUN, NodeKind, RelKind, neo4j_node_stage, neo4j_rel_create
+from .writer import MissingEndpoint
+
+STALE_SECONDS = float(os.environ.get("THEMEGRAPH_STAGE_STALE_SECONDS", "900"))
+
+#: Transaction memory a written row costs the server, with some margin (measured on Neo4j 5.26:
+#: 357 MB for the 215,597 rows of the benchmark corpus M, 1.7 KB a row).
+ROW_BYTES = 2048
+#: Used when the server does not tell its limits.
+DEFAULT_STAGE_ROWS = 100_000
+
+_UNITS = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "K": 2**10, "M": 2**20, "G": 2**30}
+
+
+def _bytes(value: str) -> int:
+    """A Neo4j memory setting ("1.50GiB", "512m", "0B") in bytes; 0 means no limit."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", value or "")
+    if not match:
+        return 0
+    return int(float(match.group(1)) * _UNITS.get(match.group(2).upper() or "B", 1))
+
+
+def stage_rows(driver: neo4j.Driver, database: str | None) -> int:
+    """Loads of more rows than this are staged.
+
+    ``THEMEGRAPH_NEO4J_STAGE_ROWS`` decides if set.  Otherwise a load is staged when it would need
+    more than half the memory one transaction may take on this server (the smaller of
+    ``db.memory.transaction.max`` and ``dbms.memory.transaction.total.max``, else 70 % of the heap),
+    leaving the other half to concurrent work.
+    """
+    if os.environ.get("THEMEGRAPH_NEO4J_STAGE_ROWS"):
+        return int(os.environ["THEMEGRAPH_NEO4J_STAGE_ROWS"])
+    try:
+        records, _, _ = driver.execute_query(
+            "SHOW SETTINGS YIELD name, value WHERE name IN $names RETURN name, value",
+            names=["db.memory.transaction.max", "dbms.memory.transaction.total.max", "server.memory.heap.max_size"],
+            database_=database,
+        )
+    except neo4j.exceptions.Neo4jError:  # not allowed to read settings: stay on the safe side
+        return DEFAULT_STAGE_ROWS
+    settings = {r["name"]: _bytes(r["value"]) for r in records}
+    limits = [settings.get(k, 0) for k in ("db.memory.transaction.max", "dbms.memory.transaction.total.max")]
+    limit = min([x for x in limits if x] or [int(settings.get("server.memory.heap.max_size", 0) * 0.7)])
+    return max(10_000, limit // 2 // ROW_BYTES) if limit else DEFAULT_STAGE_ROWS
+
+
+class StagedOps:
+    """``writer.WriteOps`` for a staged load: new rows staged now, the rest held for publishing."""
+
+    verifies_endpoints = True
+
+    def __init__(self, driver: neo4j.Driver, database: str | None, run: str):
+        self.driver, self.database, self.run = driver, database, run
+        self.staged: dict[str, set[str]] = defaultdict(set)  # kind -> ids staged by this run
+        self.updates: dict[str, dict[str, dict]] = defaultdict(dict)  # kind -> id -> new row
+        self.deletes: dict[str, set[str]] = defaultdict(set)  # kind -> ids to delete
+        self.rel_deletes: list[tuple[RelKind, str]] = []  # (type, source) whose relations go
+        self.held_rels: list[tuple[RelKind, str, str, list[dict], dict]] = []  # touch published nodes
+
+    # --- reads: the published graph as the held-back changes will leave it ------------------------
+
+    def _read(self, method: str, *args):
+        with self.driver.session(database=self.database) as session:
+            return session.execute_read(lambda tx: getattr(Ops(tx), method)(*args))
+
+    def delete_source_rels(self, rel: RelKind, source: str) -> None:
+        self.rel_deletes.append((rel, source))
+
+    def ids_with_source(self, kind: NodeKind, source: str) -> set[str]:
+        ids = self._read("ids_with_source", kind, source) - self.deletes[kind.name]
+        for id_, row in self.updates[kind.name].items():
+            if source in (row.get("sources") or []):
+                ids.add(id_)
+            else:
+                ids.discard(id_)
+        return ids
+
+    def fetch(self, kind: NodeKind, ids: list[str]) -> dict[str, dict]:
+        held, gone = self.updates[kind.name], self.deletes[kind.name]
+        out = self._read("fetch", kind, [i for i in ids if i not in held and i not in gone])
+        out.update({i: held[i] for i in ids if i in held})
+        return out
+
+    def present(self, kind: NodeKind, ids: list[str]) -> set[str]:
+        live = self._read("present", kind, ids) - self.deletes[kind.name]
+        return live | (set(ids) & self.staged[kind.name])
+
+    def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]:
+        """Ids among ``ids`` with a relation that this load does not delete."""
+        gone = [f"{rel.name}|{source}" for rel, source in self.rel_deletes]
+        found: set[str] = set()
+        with self.driver.session(database=self.database) as session:
+            for chunk in chunks(ids):
+                records = session.execute_read(
+                    lambda tx, c=chunk: list(
+                        tx.run(
+                            f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) "
+                            "WHERE EXISTS { (n)-[r]-() WHERE NOT type(r) + '|' + r.source IN $gone } RETURN n.id",
+                            ids=c,
+                            gone=gone,
+                        )
+                    )
+                )
+                found |= {r[0] for r in records}
+        return found
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def _stage(self, statement: str, rows: list[dict], **params) -> int:
+        """Run ``statement`` over ``rows`` in its own transaction, renewing the run's heartbeat."""
+
+        def work(tx):
+            alive = tx.run(
+                f"MATCH (r:{STAGING_RUN} {{id: $run}}) SET r.heartbeat = timestamp() RETURN count(r) AS n",
+                run=self.run,
+            ).single()["n"]
+            if not alive:
+                raise StoreError(f"staging run {self.run} was removed by another process (stale?); nothing was published")
+            record = tx.run(statement, rows=rows, run=self.run, **params).single()
+            return record["n"] if record else len(rows)
+
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
+        for chunk in chunks(rows):
+            self._stage(neo4j_node_stage(kind), [props(r) for r in chunk])
+            self.staged[kind.name].update(r["id"] for r in chunk)
+
+    def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
+        for row in rows:
+            self.updates[kind.name][row["id"]] = row
+
+    def delete_nodes(self, kind: NodeKind, ids: list[str]) -> None:
+        self.deletes[kind.name].update(ids)
+        for id_ in ids:
+            self.updates[kind.name].pop(id_, None)
+
+    def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
+        new_src, new_dst = self.staged[src], self.staged[dst]
+        gone_src, gone_dst = self.deletes[src], self.deletes[dst]
+        for rows, stamp in segments:
+            if any(r["src"] in gone_src or r["dst"] in gone_dst for r in rows):
+                raise MissingEndpoint(f"{rel.name}: a relation names a {src} or {dst} this load deletes")
+            both = [r for r in rows if r["src"] in new_src and r["dst"] in new_dst]
+            held = [r for r in rows if not (r["src"] in new_src and r["dst"] in new_dst)]
+            if held:  # written at publishing; their published endpoints must exist now
+                for kind, new, key in ((src, new_src, "src"), (dst, new_dst, "dst")):
+                    outside = sorted({r[key] for r in held} - new)
+                    if outside and len(self.present(NODE_KINDS[kind], outside)) < len(outside):
+                        raise MissingEndpoint(f"{rel.name}: a relation names a missing {kind}")
+                self.held_rels.append((rel, src, dst, held, stamp))
+            statement = neo4j_rel_create(rel, src, dst, tuple(stamp), staged=True)
+            for chunk in chunks(both):
+                made = self._stage(statement, chunk, **stamp)
+                if made != len(chunk):
+                    raise MissingEndpoint(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
+
+    # --- publishing -----------------------------------------------------------------------------
+
+    def publish(self, tx: neo4j.ManagedTransaction) -> None:
+        """Apply the held-back changes and give staged nodes their kind (one transaction)."""
+        ops = Ops(tx)
+        for rel, source in self.rel_deletes:  # the source's old relations, not the ones just staged
+            tx.run(
+                f"MATCH (a)-[r:{rel.name}]->() WHERE r.source = $s AND NOT a:{STAGED} DELETE r", s=source
+            ).consume()
+        for kind in NODES:
+            ops.delete_nodes(kind, sorted(self.deletes[kind.name]))
+            ops.update_nodes(kind, list(self.updates[kind.name].values()))
+        for kind in NODES:
+            if self.staged[kind.name]:
+                while tx.run(
+                    f"MATCH (n:{STAGED}) WHERE n._run = $run AND n.kind = $kind WITH n LIMIT 10000 "
+                    f"SET n:{kind.name} REMOVE n:{STAGED}, n._run RETURN count(n) AS n",
+                    run=self.run,
+                    kind=kind.name,
+                ).single()["n"]:
+                    pass
+        for rel, src, dst, rows, stamp in self.held_rels:
+            ops.insert_rels(rel, src, dst, [(rows, stamp)])
+        tx.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) DELETE r", run=self.run).consume()
+
+
+def begin(driver: neo4j.Driver, database: str | None) -> StagedOps:
+    """Record a new staging run (after removing stale ones) and return its operations."""
+    for stale in stale_runs(driver, database, STALE_SECONDS):
+        discard(driver, database, stale["run"])
+    run = uuid.uuid4().hex
+    driver.execute_query(
+        f"CREATE (:{STAGING_RUN} {{id: $run, started: timestamp(), heartbeat: timestamp()}})",
+        run=run,
+        database_=database,
+    )
+    return StagedOps(driver, database, run)
+
+
+def discard(driver: neo4j.Driver, database: str | None, run: str) -> None:
+    """Delete a run's staged nodes (with their relations) in batches, then its record."""
+    with driver.session(database=database) as session:
+        session.run(
+            f"MATCH (n:{STAGED}) WHERE n._run = $run CALL {{ WITH n DETACH DELETE n }} IN TRANSACTIONS OF 5000 ROWS",
+            run=run,
+        ).consume()
+        session.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) DELETE r", run=run).consume()
+
+
+def stale_runs(driver: neo4j.Driver, database: str | None, older_than: float = 0) -> list[dict]:
+    """Unfinished runs whose heartbeat is older than ``older_than`` seconds, with their node counts."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (r:{STAGING_RUN}) WHERE r.heartbeat <= timestamp() - $ms "
+        f"OPTIONAL MATCH (n:{STAGED}) WHERE n._run = r.id "
+        "RETURN r.id AS run, r.started AS started, r.heartbeat AS heartbeat, count(n) AS nodes ORDER BY started",
+        ms=int(older_than * 1000),
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
+    return [dict(r) for r in records]
+
+
+def staged_write(driver: neo4j.Driver, database: str | None, fn):
+    """Run ``fn(ops)`` (the writer) as a staged load and publish it; on failure leave nothing."""
+    ops = begin(driver, database)
+    try:
+        result = fn(ops)
+        with driver.session(database=database) as session:
+            session.execute_write(ops.publish)
+        return result
+    except BaseException:
+        try:
+            discard(driver, database, ops.run)
+        except Exception as exc:  # the server went away: the run is invisible and cleaned up later
+            print(f"warning: could not remove the staged rows of run {ops.run} ({exc.__class__.__name__}); "
+                  "they are invisible to queries and the next large load removes them", file=sys.stderr)
+        raise
