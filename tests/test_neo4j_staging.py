@@ -70,7 +70,10 @@ def without_times(state):
 
 
 def leftovers(store) -> int:
-    return store.query(f"MATCH (n) WHERE n:{STAGED} OR n:{STAGING_RUN} RETURN count(n) AS c")[0]["c"]
+    """Staged nodes, run records, and published nodes still marked with a run."""
+    return store.query(
+        f"MATCH (n) WHERE n:{STAGED} OR n:{STAGING_RUN} OR n._run IS NOT NULL RETURN count(n) AS c"
+    )[0]["c"]
 
 
 # parameters that reach into the example, so a staged example would show if it were visible
@@ -221,3 +224,24 @@ def test_a_staging_run_removed_by_another_process_fails_cleanly(neo, staged, mon
     with pytest.raises(StoreError, match="removed by another process"):
         neo.apply(study_batch("s1"))
     assert leftovers(neo) == 0 and neo.counts()["nodes"]["Study"] == 0
+
+
+def test_a_load_the_server_finds_too_big_is_staged_not_retried(neo, monkeypatch, capsys):
+    """Out of transaction memory in one transaction: staged at once (the driver would retry for a minute)."""
+    from neo4j.exceptions import Neo4jError
+
+    real_insert, attempts = neo4j_ops.Ops.insert_rels, []
+
+    def out_of_memory(self, *args, **kwargs):
+        attempts.append(1)
+        raise Neo4jError._hydrate_neo4j(code="Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+                                        message="The allocation of an extra 2.0 MiB would use more than the limit")
+
+    monkeypatch.setattr(neo4j_ops.Ops, "insert_rels", out_of_memory)
+    started = time.monotonic()
+    neo.apply(read_study(EXAMPLE))
+    assert attempts == [1] and time.monotonic() - started < 30
+    assert "too many for one transaction" in capsys.readouterr().err
+    monkeypatch.setattr(neo4j_ops.Ops, "insert_rels", real_insert)
+    assert leftovers(neo) == 0 and passed(run_checks(neo))
+    assert neo.counts()["relationships"]["CITES"] == 91

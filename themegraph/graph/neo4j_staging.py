@@ -8,13 +8,15 @@ it.  A large load is therefore *staged*:
    transaction).
 2. New nodes are created in batches, each batch its own transaction, under the label ``_Staged``
    instead of their kind's, with ``_run`` set to the run id.  Relations whose two endpoints are
-   both staged are created between them.  No query that names a kind sees any of this: staged
-   nodes carry no kind label and no staged relation touches a published node.
+   both staged are created between them, finding them by element id, so staged nodes need no
+   index.  No query that names a kind sees any of this: staged nodes carry no kind label and no
+   staged relation touches a published node.
 3. Everything that changes the published graph (deleting the source's old relations and nodes,
    updating existing nodes, relations that touch a published node) is held back, and
 4. *published* in one transaction: those changes, then each staged node's label swapped for its
-   kind's.  That transaction carries only label changes for the bulk of the rows, a fraction of
-   what writing them costs, so loads several times larger than one transaction allows go through.
+   kind's.  For the bulk of the rows that is a label change on each new node and nothing on the
+   relations, a fraction of what writing them costs, so loads several times larger than one
+   transaction allows go through.  The run id is then removed from the published nodes.
 5. On any failure, or if publishing fails, the run's staged nodes are deleted (in batches) and
    the store holds what it held before.  A process killed mid-load leaves a run nobody finishes:
    its staged nodes are invisible, ``themegraph check`` reports them, and the next staged load
@@ -59,15 +61,14 @@ def _bytes(value: str) -> int:
 
 
 def stage_rows(driver: neo4j.Driver, database: str | None) -> int:
-    """Loads of more rows than this are staged.
+    """Loads of more rows than this are staged on this server (``Neo4jStore`` asks once).
 
-    ``THEMEGRAPH_NEO4J_STAGE_ROWS`` decides if set.  Otherwise a load is staged when it would need
-    more than half the memory one transaction may take on this server (the smaller of
-    ``db.memory.transaction.max`` and ``dbms.memory.transaction.total.max``, else 70 % of the heap),
-    leaving the other half to concurrent work.
+    A load is staged when it would need more than half the memory one transaction may take on
+    this server (the smaller of ``db.memory.transaction.max`` and
+    ``dbms.memory.transaction.total.max``, else 70 % of the heap), leaving the other half to
+    concurrent work.  A load that runs out of transaction memory all the same is staged then
+    (``Neo4jStore._write``).
     """
-    if os.environ.get("THEMEGRAPH_NEO4J_STAGE_ROWS"):
-        return int(os.environ["THEMEGRAPH_NEO4J_STAGE_ROWS"])
     try:
         records, _, _ = driver.execute_query(
             "SHOW SETTINGS YIELD name, value WHERE name IN $names RETURN name, value",
@@ -89,7 +90,7 @@ class StagedOps:
 
     def __init__(self, driver: neo4j.Driver, database: str | None, run: str):
         self.driver, self.database, self.run = driver, database, run
-        self.staged: dict[str, set[str]] = defaultdict(set)  # kind -> ids staged by this run
+        self.staged: dict[str, dict[str, str]] = defaultdict(dict)  # kind -> id -> staged node's elementId
         self.updates: dict[str, dict[str, dict]] = defaultdict(dict)  # kind -> id -> new row
         self.deletes: dict[str, set[str]] = defaultdict(set)  # kind -> ids to delete
         self.rel_deletes: list[tuple[RelKind, str]] = []  # (type, source) whose relations go
@@ -121,7 +122,7 @@ class StagedOps:
 
     def present(self, kind: NodeKind, ids: list[str]) -> set[str]:
         live = self._read("present", kind, ids) - self.deletes[kind.name]
-        return live | (set(ids) & self.staged[kind.name])
+        return live | (set(ids) & self.staged[kind.name].keys())
 
     def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]:
         """Ids among ``ids`` with a relation that this load does not delete."""
@@ -144,8 +145,9 @@ class StagedOps:
 
     # --- writes ---------------------------------------------------------------------------------
 
-    def _stage(self, statement: str, rows: list[dict], **params) -> int:
-        """Run ``statement`` over ``rows`` in its own transaction, renewing the run's heartbeat."""
+    def _stage(self, statement: str, rows: list[dict], **params) -> list:
+        """Run ``statement`` over ``rows`` in its own transaction, renewing the run's heartbeat;
+        the records it returns."""
 
         def work(tx):
             alive = tx.run(
@@ -154,16 +156,15 @@ class StagedOps:
             ).single()["n"]
             if not alive:
                 raise StoreError(f"staging run {self.run} was removed by another process (stale?); nothing was published")
-            record = tx.run(statement, rows=rows, run=self.run, **params).single()
-            return record["n"] if record else len(rows)
+            return list(tx.run(statement, rows=rows, run=self.run, **params))
 
         with self.driver.session(database=self.database) as session:
             return session.execute_write(work)
 
     def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         for chunk in chunks(rows):
-            self._stage(neo4j_node_stage(kind), [props(r) for r in chunk])
-            self.staged[kind.name].update(r["id"] for r in chunk)
+            records = self._stage(neo4j_node_stage(kind), [props(r) for r in chunk])
+            self.staged[kind.name].update((r["id"], r["e"]) for r in records)
 
     def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         for row in rows:
@@ -184,13 +185,14 @@ class StagedOps:
             held = [r for r in rows if not (r["src"] in new_src and r["dst"] in new_dst)]
             if held:  # written at publishing; their published endpoints must exist now
                 for kind, new, key in ((src, new_src, "src"), (dst, new_dst, "dst")):
-                    outside = sorted({r[key] for r in held} - new)
+                    outside = sorted({r[key] for r in held} - new.keys())
                     if outside and len(self.present(NODE_KINDS[kind], outside)) < len(outside):
                         raise MissingEndpoint(f"{rel.name}: a relation names a missing {kind}")
                 self.held_rels.append((rel, src, dst, held, stamp))
             statement = neo4j_rel_create(rel, src, dst, tuple(stamp), staged=True)
             for chunk in chunks(both):
-                made = self._stage(statement, chunk, **stamp)
+                chunk = [{**r, "src": new_src[r["src"]], "dst": new_dst[r["dst"]]} for r in chunk]  # elementIds
+                made = self._stage(statement, chunk, **stamp)[0]["n"]
                 if made != len(chunk):
                     raise MissingEndpoint(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
 
@@ -206,18 +208,26 @@ class StagedOps:
         for kind in NODES:
             ops.delete_nodes(kind, sorted(self.deletes[kind.name]))
             ops.update_nodes(kind, list(self.updates[kind.name].values()))
-        for kind in NODES:
-            if self.staged[kind.name]:
-                while tx.run(
-                    f"MATCH (n:{STAGED}) WHERE n._run = $run AND n.kind = $kind WITH n LIMIT 10000 "
-                    f"SET n:{kind.name} REMOVE n:{STAGED}, n._run RETURN count(n) AS n",
-                    run=self.run,
-                    kind=kind.name,
-                ).single()["n"]:
-                    pass
+        for kind in NODES:  # label changes only: staged nodes are in no index
+            for chunk in chunks(list(self.staged[kind.name].values())):
+                tx.run(
+                    f"UNWIND $e AS e MATCH (n) WHERE elementId(n) = e SET n:{kind.name} REMOVE n:{STAGED}", e=chunk
+                ).consume()
         for rel, src, dst, rows, stamp in self.held_rels:
             ops.insert_rels(rel, src, dst, [(rows, stamp)])
         tx.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) DELETE r", run=self.run).consume()
+
+    def forget_run(self) -> None:
+        """Remove the run id from the published nodes (after publishing: bookkeeping only, never
+        shown, since property names starting with ``_`` are left out of every answer)."""
+        with self.driver.session(database=self.database) as session:
+            for ids in self.staged.values():
+                for chunk in chunks(list(ids.values())):
+                    session.execute_write(
+                        lambda tx, c=chunk: tx.run(
+                            "UNWIND $e AS e MATCH (n) WHERE elementId(n) = e REMOVE n._run", e=c
+                        ).consume()
+                    )
 
 
 def begin(driver: neo4j.Driver, database: str | None) -> StagedOps:
@@ -263,7 +273,6 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
         result = fn(ops)
         with driver.session(database=database) as session:
             session.execute_write(ops.publish)
-        return result
     except BaseException:
         try:
             discard(driver, database, ops.run)
@@ -271,3 +280,5 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
             print(f"warning: could not remove the staged rows of run {ops.run} ({exc.__class__.__name__}); "
                   "they are invisible to queries and the next large load removes them", file=sys.stderr)
         raise
+    ops.forget_run()
+    return result

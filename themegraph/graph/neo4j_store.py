@@ -10,10 +10,11 @@ are created before the first write.
 from __future__ import annotations
 
 import os
+import sys
 
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, TransientError
 
 from ..errors import StoreError
 from .neo4j_ops import Ops
@@ -23,12 +24,17 @@ from .store import Store
 from .writer import LoadReport
 
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
+OUT_OF_TRANSACTION_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+
+
+class _TooBig(Exception):
+    """The server refused a load's transaction for its memory: the load is staged instead."""
 
 
 def _plain(value):
     """Driver values as plain Python: nodes and relations become property dicts."""
-    if isinstance(value, neo4j.graph.Node):
-        out = {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, neo4j.graph.Node):  # "_" properties are the store's bookkeeping
+        out = {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
         out["_label"] = next(iter(value.labels), None)
         return out
     if isinstance(value, neo4j.graph.Relationship):
@@ -82,20 +88,37 @@ class Neo4jStore(Store):
             self._schema_ready = True
 
     def _write(self, fn, rows: int = 0) -> LoadReport:
-        """One managed transaction, or a staged load (``neo4j_staging``) above ``stage_rows()``."""
+        """One managed transaction, or a staged load (``neo4j_staging``) when the load is too big
+        for one: above ``stage_rows()``, or when the server runs out of transaction memory."""
         self._ensure_schema()  # constraints before the first MERGE/CREATE
+
+        def one_transaction(tx):
+            try:
+                return fn(Ops(tx))
+            except TransientError as exc:
+                if exc.code == OUT_OF_TRANSACTION_MEMORY:  # retrying the same transaction cannot help
+                    raise _TooBig from None
+                raise
+
         try:
-            if rows > self._stage_rows():
-                return staged_write(self.driver, self.database, fn)
-            with self.driver.session(database=self.database) as session:
-                return session.execute_write(lambda tx: fn(Ops(tx)))
+            if rows <= self._stage_rows():
+                try:
+                    with self.driver.session(database=self.database) as session:
+                        return session.execute_write(one_transaction)
+                except _TooBig:
+                    print(f"note: {rows:,} rows are too many for one transaction on this server; staging the load",
+                          file=sys.stderr)
+            return staged_write(self.driver, self.database, fn)
         except Neo4jError as exc:
             raise StoreError(f"Neo4j rolled the load back, nothing was written: {exc.message}") from None
         except ServiceUnavailable as exc:
             raise StoreError(f"lost Neo4j at {self.uri} during the load; it was rolled back: {exc}") from None
 
     def _stage_rows(self) -> int:
-        if os.environ.get("THEMEGRAPH_NEO4J_STAGE_ROWS") or self._stage_limit is None:
+        """Rows above which a load is staged: ``THEMEGRAPH_NEO4J_STAGE_ROWS``, else from the server."""
+        if os.environ.get("THEMEGRAPH_NEO4J_STAGE_ROWS"):
+            return int(os.environ["THEMEGRAPH_NEO4J_STAGE_ROWS"])
+        if self._stage_limit is None:
             self._stage_limit = stage_rows(self.driver, self.database)
         return self._stage_limit
 

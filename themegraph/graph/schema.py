@@ -288,11 +288,8 @@ STAGING_RUN = "_StagingRun"
 
 def neo4j_constraints() -> list[str]:
     """Uniqueness constraints on ``id`` and indexes on looked-up properties (idempotent)."""
-    stmts = [
-        f"CREATE INDEX staged_kind_id IF NOT EXISTS FOR (n:{STAGED}) ON (n.kind, n.id)",
-        f"CREATE INDEX staged_run IF NOT EXISTS FOR (n:{STAGED}) ON (n._run)",
-        f"CREATE CONSTRAINT staging_run_id IF NOT EXISTS FOR (r:{STAGING_RUN}) REQUIRE r.id IS UNIQUE",
-    ]
+    # staged nodes are deliberately in no index: publishing them is then only a label change
+    stmts = [f"CREATE CONSTRAINT staging_run_id IF NOT EXISTS FOR (r:{STAGING_RUN}) REQUIRE r.id IS UNIQUE"]
     for kind in NODES:
         stmts.append(
             f"CREATE CONSTRAINT {kind.name.lower()}_id IF NOT EXISTS "
@@ -302,9 +299,6 @@ def neo4j_constraints() -> list[str]:
             stmts.append(
                 f"CREATE INDEX {kind.name.lower()}_{prop} IF NOT EXISTS FOR (n:{kind.name}) ON (n.{prop})"
             )
-        stmts.append(
-            f"CREATE INDEX {kind.name.lower()}_sources IF NOT EXISTS FOR (n:{kind.name}) ON (n.sources)"
-        )
     for rel in RELS:
         stmts.append(
             f"CREATE INDEX {rel.name.lower()}_source IF NOT EXISTS FOR ()-[r:{rel.name}]-() ON (r.source)"
@@ -323,8 +317,9 @@ def neo4j_node_update(kind: NodeKind) -> str:
 
 
 def neo4j_node_stage(kind: NodeKind) -> str:
-    """UNWIND statement that creates nodes of ``kind`` under the staging label of run ``$run``."""
-    return f"UNWIND $rows AS row CREATE (n:{STAGED}) SET n = row, n._run = $run"
+    """UNWIND statement that creates nodes of ``kind`` under the staging label of run ``$run``,
+    returning each one's id and elementId (staged relations find their endpoints by the latter)."""
+    return f"UNWIND $rows AS row CREATE (n:{STAGED}) SET n = row, n._run = $run RETURN row.id AS id, elementId(n) AS e"
 
 
 def neo4j_rel_create(
@@ -334,18 +329,18 @@ def neo4j_rel_create(
 
     Properties named in ``shared`` take one value for all rows, from the parameter of that name
     (``$kind``, ``$source`` ...), so it is sent once rather than once per row.  ``staged``: both
-    endpoints are staged nodes (looked up by kind and id under the staging label).
+    endpoints are staged nodes, given by elementId in ``src`` and ``dst``.
     """
     sets = ", ".join(
         f"r.{p.name} = ${p.name}" if p.name in shared else f"r.{p.name} = row.{p.name}" for p in rel.columns
     )
-    a, b = (
-        (f"{STAGED} {{kind: '{src}', id: row.src}}", f"{STAGED} {{kind: '{dst}', id: row.dst}}")
+    match = (
+        "MATCH (a) WHERE elementId(a) = row.src MATCH (b) WHERE elementId(b) = row.dst"
         if staged
-        else (f"{src} {{id: row.src}}", f"{dst} {{id: row.dst}}")
+        else f"MATCH (a:{src} {{id: row.src}}) MATCH (b:{dst} {{id: row.dst}})"
     )
     return (
-        f"UNWIND $rows AS row MATCH (a:{a}) MATCH (b:{b}) "
+        f"UNWIND $rows AS row {match} "
         f"CREATE (a)-[r:{rel.name}]->(b) SET {sets} RETURN count(r) AS n"
     )
 
