@@ -80,7 +80,8 @@ class WriteOps(Protocol):
     def fetch(self, kind: NodeKind, ids: list[str]) -> dict[str, dict]: ...
     def present(self, kind: NodeKind, ids: list[str]) -> set[str]: ...
     def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]: ...
-    def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None: ...
+    def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
+        """Create nodes; a declared column a row lacks is null."""
     def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None: ...
     def delete_nodes(self, kind: NodeKind, ids: list[str]) -> None: ...
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
@@ -162,26 +163,25 @@ def write_batches(ops: WriteOps, batches: list[Batch], loaded_at: str) -> list[L
             combined = {b.source: (source_row(b, loaded_at), []) for b in batches}
         else:
             combined = {}
-            for batch in batches:
+            for batch in batches:  # the batches' rows are read, never changed
                 for id_, row in batch.nodes.get(kind.name, {}).items():
                     if id_ in combined:
                         merged, owners = combined[id_]
-                        merged.update({k: v for k, v in row.items() if v is not None})
-                        owners.append(batch.source)
+                        combined[id_] = ({**merged, **{k: v for k, v in row.items() if v is not None}},
+                                         [*owners, batch.source])
                     else:
-                        combined[id_] = (dict(row), [batch.source])
+                        combined[id_] = (row, [batch.source])
         if not combined:
             continue
         existing = ops.fetch(kind, list(combined))
         inserts, updates = [], []
         for id_, (row, owners) in combined.items():
-            new = _complete(kind, id_, row, loaded_at)
             old = existing.get(id_)
-            if old is None:
-                new["sources"] = owners
-                new["name"] = new["name"] or id_
-                inserts.append(new)
+            if old is None:  # a new node: columns it lacks are simply null
+                inserts.append({**row, "id": id_, "name": row.get("name") or id_, "kind": kind.name,
+                                "sources": owners, "loaded_at": loaded_at})
                 continue
+            new = _complete(kind, id_, row, loaded_at)
             others = [s for s in (old.get("sources") or []) if s not in owners]
             if others:  # shared node: an empty value here does not erase another source's value
                 new = {k: (old.get(k) if v is None else v) for k, v in new.items()}
