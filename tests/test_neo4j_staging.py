@@ -17,6 +17,7 @@ import pytest
 
 from conftest import EXAMPLE, ROOT, neo4j_uri, wipe_neo4j
 from minigraph import literature_batch, study_batch
+from themegraph.graph.batch import Batch
 from themegraph.errors import StoreError
 from themegraph.graph import neo4j_ops, neo4j_staging
 from themegraph.graph.check import passed, run_checks
@@ -53,13 +54,26 @@ def edited_s1():
     return b
 
 
+def refs(source: str, *works: str) -> Batch:
+    """A reference list: each work with one author."""
+    b = Batch(source, path=f"{source}.bib", loader="test")
+    for w in works:
+        b.node("Work", f"work/{w}", name=w.title(), year="2001")
+        b.node("Author", f"author/{w}", name=f"Author of {w}")
+        b.rel("AUTHORED_BY", ("Work", f"work/{w}"), ("Author", f"author/{w}"), position=1)
+    return b
+
+
 def history(store) -> list:
-    """A sequence of loads: first loads, a shared literature, an edited re-load, two at once."""
+    """A sequence of loads: first loads, a shared literature, an edited re-load, two at once,
+    and a work passing from one reference list to another in one load."""
     store.apply(literature_batch())
     store.apply(study_batch("s1", codes=4))
     store.apply(read_study(EXAMPLE))
     store.apply(edited_s1())
     store.apply_many([study_batch("s1", codes=3), study_batch("s2", codes=5)])
+    store.apply(refs("refs:a", "alpha", "beta"))
+    store.apply_many([refs("refs:a", "alpha"), refs("refs:b", "beta", "gamma")])
     return without_times(dump(store))
 
 
@@ -245,3 +259,33 @@ def test_a_load_the_server_finds_too_big_is_staged_not_retried(neo, monkeypatch,
     monkeypatch.setattr(neo4j_ops.Ops, "insert_rels", real_insert)
     assert leftovers(neo) == 0 and passed(run_checks(neo))
     assert neo.counts()["relationships"]["CITES"] == 91
+
+
+def test_a_run_removed_just_before_publishing_publishes_nothing(neo, staged, monkeypatch):
+    publish = neo4j_staging.StagedOps.publish
+
+    def removed_first(self, tx):
+        neo4j_staging.discard(self.driver, self.database, self.run)  # another loader judged it stale
+        return publish(self, tx)
+
+    monkeypatch.setattr(neo4j_staging.StagedOps, "publish", removed_first)
+    with pytest.raises(StoreError, match="removed by another process"):
+        neo.apply(read_study(EXAMPLE))
+    assert leftovers(neo) == 0 and sum(neo.counts()["nodes"].values()) == 0
+
+
+def test_bookkeeping_cut_short_after_publishing_keeps_the_load_and_is_finished_later(neo, staged, monkeypatch, capsys):
+    def cut_short(self):
+        raise ConnectionResetError("lost the server after publishing")
+
+    monkeypatch.setattr(neo4j_staging.StagedOps, "forget_run", cut_short)
+    neo.apply(read_study(EXAMPLE))
+    assert "the load is published" in capsys.readouterr().err
+    assert neo.counts()["relationships"]["CITES"] == 91
+    assert leftovers(neo) > 400  # published nodes still carry the run id, and the run its record
+    assert "_run" not in neo.query("MATCH (c:Code) RETURN c LIMIT 1")[0]["c"]  # never shown
+    monkeypatch.undo()
+    monkeypatch.setenv("THEMEGRAPH_NEO4J_STAGE_ROWS", "0")
+    monkeypatch.setattr(neo4j_staging, "STALE_SECONDS", 0)
+    neo.apply_many([literature_batch(), study_batch("s9", codes=2)])
+    assert leftovers(neo) == 0 and neo.counts()["relationships"]["CITES"] == 91 + 1

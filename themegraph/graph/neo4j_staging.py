@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 import uuid
 from collections import defaultdict
 
@@ -42,6 +43,7 @@ from .schema import NODE_KINDS, NODES, STAGED, STAGING_RUN, NodeKind, RelKind, n
 from .writer import MissingEndpoint
 
 STALE_SECONDS = float(os.environ.get("THEMEGRAPH_STAGE_STALE_SECONDS", "900"))
+OUT_OF_TRANSACTION_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 #: Transaction memory a written row costs the server, with some margin (measured on Neo4j 5.26:
 #: 357 MB for the 215,597 rows of the benchmark corpus M, 1.7 KB a row).
@@ -95,12 +97,31 @@ class StagedOps:
         self.deletes: dict[str, set[str]] = defaultdict(set)  # kind -> ids to delete
         self.rel_deletes: list[tuple[RelKind, str]] = []  # (type, source) whose relations go
         self.held_rels: list[tuple[RelKind, str, str, list[dict], dict]] = []  # touch published nodes
+        self._last_beat = time.monotonic()
 
     # --- reads: the published graph as the held-back changes will leave it ------------------------
 
     def _read(self, method: str, *args):
+        self._beat_if_due()
         with self.driver.session(database=self.database) as session:
             return session.execute_read(lambda tx: getattr(Ops(tx), method)(*args))
+
+    def _alive(self, tx) -> None:
+        """Renew the run's heartbeat (locking its record), or fail if another process removed it."""
+        found = tx.run(
+            f"MATCH (r:{STAGING_RUN} {{id: $run}}) WHERE r.published IS NULL SET r.heartbeat = timestamp() "
+            "RETURN count(r) AS n",
+            run=self.run,
+        ).single()["n"]
+        if not found:
+            raise StoreError(f"staging run {self.run} was removed by another process (stale?); nothing was published")
+        self._last_beat = time.monotonic()
+
+    def _beat_if_due(self) -> None:
+        """Reads between staging writes renew the heartbeat too, once a minute."""
+        if time.monotonic() - self._last_beat > 60:
+            with self.driver.session(database=self.database) as session:
+                session.execute_write(self._alive)
 
     def delete_source_rels(self, rel: RelKind, source: str) -> None:
         self.rel_deletes.append((rel, source))
@@ -128,13 +149,15 @@ class StagedOps:
         """Ids among ``ids`` with a relation that this load does not delete."""
         gone = [f"{rel.name}|{source}" for rel, source in self.rel_deletes]
         found: set[str] = set()
+        self._beat_if_due()
         with self.driver.session(database=self.database) as session:
             for chunk in chunks(ids):
                 records = session.execute_read(
                     lambda tx, c=chunk: list(
                         tx.run(
                             f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) "
-                            "WHERE EXISTS { (n)-[r]-() WHERE NOT type(r) + '|' + r.source IN $gone } RETURN n.id",
+                            "WHERE EXISTS { (n)-[r]-() WHERE NOT type(r) + '|' + coalesce(r.source, '') IN $gone } "
+                            "RETURN n.id",
                             ids=c,
                             gone=gone,
                         )
@@ -150,12 +173,7 @@ class StagedOps:
         the records it returns."""
 
         def work(tx):
-            alive = tx.run(
-                f"MATCH (r:{STAGING_RUN} {{id: $run}}) SET r.heartbeat = timestamp() RETURN count(r) AS n",
-                run=self.run,
-            ).single()["n"]
-            if not alive:
-                raise StoreError(f"staging run {self.run} was removed by another process (stale?); nothing was published")
+            self._alive(tx)
             return list(tx.run(statement, rows=rows, run=self.run, **params))
 
         with self.driver.session(database=self.database) as session:
@@ -177,7 +195,8 @@ class StagedOps:
 
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
         new_src, new_dst = self.staged[src], self.staged[dst]
-        gone_src, gone_dst = self.deletes[src], self.deletes[dst]
+        # a node this load deletes may be staged anew (another batch holds it): then it is new
+        gone_src, gone_dst = self.deletes[src] - new_src.keys(), self.deletes[dst] - new_dst.keys()
         for rows, stamp in segments:
             if any(r["src"] in gone_src or r["dst"] in gone_dst for r in rows):
                 raise MissingEndpoint(f"{rel.name}: a relation names a {src} or {dst} this load deletes")
@@ -201,6 +220,7 @@ class StagedOps:
     def publish(self, tx: neo4j.ManagedTransaction) -> None:
         """Apply the held-back changes and give staged nodes their kind (one transaction)."""
         ops = Ops(tx)
+        self._alive(tx)  # and holds the run's record locked: nobody discards it meanwhile
         for rel, source in self.rel_deletes:  # the source's old relations, not the ones just staged
             tx.run(
                 f"MATCH (a)-[r:{rel.name}]->() WHERE r.source = $s AND NOT a:{STAGED} DELETE r", s=source
@@ -210,30 +230,44 @@ class StagedOps:
             ops.update_nodes(kind, list(self.updates[kind.name].values()))
         for kind in NODES:  # label changes only: staged nodes are in no index
             for chunk in chunks(list(self.staged[kind.name].values())):
-                tx.run(
-                    f"UNWIND $e AS e MATCH (n) WHERE elementId(n) = e SET n:{kind.name} REMOVE n:{STAGED}", e=chunk
-                ).consume()
+                swapped = tx.run(
+                    f"UNWIND $e AS e MATCH (n:{STAGED}) WHERE elementId(n) = e AND n._run = $run "
+                    f"SET n:{kind.name} REMOVE n:{STAGED} RETURN count(n) AS n",
+                    e=chunk,
+                    run=self.run,
+                ).single()["n"]
+                if swapped != len(chunk):
+                    raise StoreError(f"{len(chunk) - swapped} staged {kind.name} node(s) of run {self.run} vanished; "
+                                     "nothing was published")
         for rel, src, dst, rows, stamp in self.held_rels:
             ops.insert_rels(rel, src, dst, [(rows, stamp)])
-        tx.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) DELETE r", run=self.run).consume()
+        tx.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) SET r.published = true", run=self.run).consume()
 
     def forget_run(self) -> None:
-        """Remove the run id from the published nodes (after publishing: bookkeeping only, never
-        shown, since property names starting with ``_`` are left out of every answer)."""
+        """After publishing: remove the run id from the published nodes, then the run's record.
+
+        Bookkeeping only (properties starting with ``_`` are left out of every answer); if it is
+        cut short, the next large load finishes it (``finish_published``)."""
         with self.driver.session(database=self.database) as session:
             for ids in self.staged.values():
                 for chunk in chunks(list(ids.values())):
                     session.execute_write(
                         lambda tx, c=chunk: tx.run(
-                            "UNWIND $e AS e MATCH (n) WHERE elementId(n) = e REMOVE n._run", e=c
+                            "UNWIND $e AS e MATCH (n) WHERE elementId(n) = e AND n._run = $run REMOVE n._run",
+                            e=c,
+                            run=self.run,
                         ).consume()
                     )
+            session.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) DELETE r", run=self.run).consume()
 
 
 def begin(driver: neo4j.Driver, database: str | None) -> StagedOps:
     """Record a new staging run (after removing stale ones) and return its operations."""
     for stale in stale_runs(driver, database, STALE_SECONDS):
-        discard(driver, database, stale["run"])
+        if stale["published"]:
+            finish_published(driver, database, stale["run"])
+        else:
+            discard(driver, database, stale["run"], STALE_SECONDS)
     run = uuid.uuid4().hex
     driver.execute_query(
         f"CREATE (:{STAGING_RUN} {{id: $run, started: timestamp(), heartbeat: timestamp()}})",
@@ -243,12 +277,29 @@ def begin(driver: neo4j.Driver, database: str | None) -> StagedOps:
     return StagedOps(driver, database, run)
 
 
-def discard(driver: neo4j.Driver, database: str | None, run: str) -> None:
-    """Delete a run's staged nodes (with their relations) in batches, then its record."""
+def discard(driver: neo4j.Driver, database: str | None, run: str, idle: float = 0) -> None:
+    """Delete an unpublished run: its record first (only if still unpublished and idle for
+    ``idle`` seconds, checked under the record's lock, so a live loader then fails cleanly
+    instead of publishing half), then its staged nodes with their relations, in batches."""
+    with driver.session(database=database) as session:
+        removed = session.run(
+            f"MATCH (r:{STAGING_RUN} {{id: $run}}) WHERE r.published IS NULL AND r.heartbeat <= timestamp() - $ms "
+            "DELETE r RETURN count(r) AS n",
+            run=run,
+            ms=int(idle * 1000),
+        ).single()["n"]
+        if removed:
+            session.run(
+                f"MATCH (n:{STAGED}) WHERE n._run = $run CALL {{ WITH n DETACH DELETE n }} IN TRANSACTIONS OF 5000 ROWS",
+                run=run,
+            ).consume()
+
+
+def finish_published(driver: neo4j.Driver, database: str | None, run: str) -> None:
+    """Finish a published run's bookkeeping that was cut short: its nodes lose the run id."""
     with driver.session(database=database) as session:
         session.run(
-            f"MATCH (n:{STAGED}) WHERE n._run = $run CALL {{ WITH n DETACH DELETE n }} IN TRANSACTIONS OF 5000 ROWS",
-            run=run,
+            "MATCH (n) WHERE n._run = $run CALL { WITH n REMOVE n._run } IN TRANSACTIONS OF 10000 ROWS", run=run
         ).consume()
         session.run(f"MATCH (r:{STAGING_RUN} {{id: $run}}) DELETE r", run=run).consume()
 
@@ -258,7 +309,8 @@ def stale_runs(driver: neo4j.Driver, database: str | None, older_than: float = 0
     records, _, _ = driver.execute_query(
         f"MATCH (r:{STAGING_RUN}) WHERE r.heartbeat <= timestamp() - $ms "
         f"OPTIONAL MATCH (n:{STAGED}) WHERE n._run = r.id "
-        "RETURN r.id AS run, r.started AS started, r.heartbeat AS heartbeat, count(n) AS nodes ORDER BY started",
+        "RETURN r.id AS run, r.started AS started, r.heartbeat AS heartbeat, r.published IS NOT NULL AS published, "
+        "count(n) AS nodes ORDER BY started",
         ms=int(older_than * 1000),
         database_=database,
         routing_=neo4j.RoutingControl.READ,
@@ -272,7 +324,7 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
     try:
         result = fn(ops)
         with driver.session(database=database) as session:
-            session.execute_write(ops.publish)
+            session.execute_write(_not_retried_when_too_big(ops.publish))
     except BaseException:
         try:
             discard(driver, database, ops.run)
@@ -280,5 +332,27 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
             print(f"warning: could not remove the staged rows of run {ops.run} ({exc.__class__.__name__}); "
                   "they are invisible to queries and the next large load removes them", file=sys.stderr)
         raise
-    ops.forget_run()
+    try:
+        ops.forget_run()
+    except Exception as exc:  # the load is published; only bookkeeping is left, finished later
+        print(f"warning: the load is published, but removing run {ops.run}'s marks failed "
+              f"({exc.__class__.__name__}); the next large load finishes it", file=sys.stderr)
     return result
+
+
+def _not_retried_when_too_big(work):
+    """Out of transaction memory is a transient error to the driver, which would retry for a
+    minute; the same transaction cannot fit the next time, so it fails at once."""
+
+    def guarded(tx):
+        try:
+            return work(tx)
+        except neo4j.exceptions.TransientError as exc:
+            if exc.code == OUT_OF_TRANSACTION_MEMORY:
+                raise StoreError(
+                    "even staged, publishing this load needs more transaction memory than the server allows "
+                    "(dbms.memory.transaction.total.max); nothing was written"
+                ) from None
+            raise
+
+    return guarded

@@ -18,13 +18,12 @@ from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, Transien
 
 from ..errors import StoreError
 from .neo4j_ops import Ops
-from .neo4j_staging import stage_rows, staged_write, stale_runs
+from .neo4j_staging import OUT_OF_TRANSACTION_MEMORY, stage_rows, staged_write, stale_runs
 from .schema import neo4j_constraints
 from .store import Store
 from .writer import LoadReport
 
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
-OUT_OF_TRANSACTION_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 
 class _TooBig(Exception):

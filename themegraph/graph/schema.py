@@ -329,13 +329,14 @@ def neo4j_rel_create(
 
     Properties named in ``shared`` take one value for all rows, from the parameter of that name
     (``$kind``, ``$source`` ...), so it is sent once rather than once per row.  ``staged``: both
-    endpoints are staged nodes, given by elementId in ``src`` and ``dst``.
+    endpoints are staged nodes of run ``$run``, given by elementId in ``src`` and ``dst``.
     """
     sets = ", ".join(
         f"r.{p.name} = ${p.name}" if p.name in shared else f"r.{p.name} = row.{p.name}" for p in rel.columns
     )
     match = (
-        "MATCH (a) WHERE elementId(a) = row.src MATCH (b) WHERE elementId(b) = row.dst"
+        f"MATCH (a:{STAGED}) WHERE elementId(a) = row.src AND a._run = $run "
+        f"MATCH (b:{STAGED}) WHERE elementId(b) = row.dst AND b._run = $run"
         if staged
         else f"MATCH (a:{src} {{id: row.src}}) MATCH (b:{dst} {{id: row.dst}})"
     )

@@ -41,7 +41,7 @@ def dump(store: Store) -> tuple[NodeRows, RelRows]:
 
 
 def restore(store: Store, nodes: NodeRows, rels: RelRows) -> LoadReport:
-    """Write dumped rows into an *empty* store, in one transaction."""
+    """Write dumped rows into an *empty* store, atomically (on Neo4j staged if too big for one transaction)."""
     counts = store.counts()
     if any(counts["nodes"].values()):
         raise StoreError("the target knowledge base is not empty; restore and copy only write into an empty one")
