@@ -7,6 +7,7 @@ starts a local server); under CI=true a missing NEO4J_URI is a failure, never a 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +17,28 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mandatory-therapy"
-SHARED = ROOT.parent / "shared"
+
+
+def _find_shared() -> Path:
+    """The read-only shared data (seed paper, REFI-QDA standard, real exports): THEMEGRAPH_SHARED,
+    else ``shared/`` beside this checkout, else beside the repository it was cloned from (a clone
+    in a temporary directory, as CI makes)."""
+    candidates = [os.environ.get("THEMEGRAPH_SHARED"), ROOT.parent / "shared"]
+    origin = subprocess.run(
+        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"], capture_output=True, text=True
+    ).stdout.strip()
+    if origin and "://" not in origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared")
+    return next((Path(c) for c in candidates if c and Path(c).is_dir()), ROOT.parent / "shared")
+
+
+SHARED = _find_shared()
+
+
+def shared_missing() -> bool:
+    """For skipif: the shared data is absent here.  Never under CI, where such a test must run
+    (and fail, naming the missing file) rather than be skipped."""
+    return not SHARED.is_dir() and os.environ.get("CI", "").lower() != "true"
 
 
 def neo4j_uri() -> str | None:

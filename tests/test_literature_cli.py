@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLE, ROOT, SHARED
+from conftest import EXAMPLE, ROOT, SHARED, shared_missing
 
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"
 REFS = ROOT / "tests" / "data" / "refs"
@@ -44,7 +44,7 @@ def test_strict_makes_a_bad_record_fatal(store_args):
     assert strict.returncode == 1 and strict.stderr.startswith("Error: ") and "refs.json" in strict.stderr
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the seed paper is in ../shared")
+@pytest.mark.skipif(shared_missing(), reason="the seed paper is in ../shared")
 def test_cite_and_load_paper(store_args, tmp_path):
     out = tg("cite", str(SEED), "--refs", str(EXAMPLE / "references.bib"), "--format", "json",
              "--propose-findings", str(tmp_path / "proposed.yaml"))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, shared_missing
 
 QC = SHARED / "fixtures" / "refi" / "qc-1.3.2-interview.qdpx"
 
@@ -15,7 +15,7 @@ def tg(*args):
     return subprocess.run([sys.executable, "-m", "themegraph", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.skipif(not QC.exists(), reason="the real exports are in ../shared")
+@pytest.mark.skipif(shared_missing(), reason="the real exports are in ../shared")
 def test_qdpx_import_export_reimport(store_args, tmp_path):
     loaded = tg(*store_args, "load", "qdpx", str(QC), "--study", "interview")
     assert loaded.returncode == 0, loaded.stderr
