@@ -16,14 +16,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 import ladybug
-import pyarrow as pa
+import neo4j
 
 from bench.corpus import SIZES, build
-from themegraph.graph.schema import NODE_KINDS, REL_KINDS, ladybug_ddl
+from themegraph.graph.ladybug_store import _arrow
+from themegraph.graph.neo4j_ops import props
+from themegraph.graph.schema import NODE_KINDS, REL_KINDS, ladybug_ddl, neo4j_node_create, neo4j_rel_create
 from themegraph.graph.store import open_store
+from themegraph.graph.writer import _complete
 from themegraph.queries import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,27 +50,54 @@ def timed(fn):
 # --- raw and naive baselines on the embedded store -----------------------------------------------------
 
 
-def arrow_tables(corpus):
-    """The corpus's rows as one Arrow table per table, shaped as ThemeGraph stores them (untimed)."""
-    from themegraph.graph.writer import _complete
+STAMP_AT = "2026-01-01T00:00:00+00:00"
 
+
+def prepared_rows(corpus):
+    """The corpus's rows per table as ThemeGraph stores them: complete node rows, and relation
+    rows with their shared values, ready for the raw baselines (prepared untimed)."""
     nodes, rels = {}, {}
     for batch in corpus.batches:
         for kind, rows in batch.nodes.items():
-            k = NODE_KINDS[kind]
             for id_, row in rows.items():
-                full = _complete(k, id_, row, "2026-01-01T00:00:00+00:00")
+                full = _complete(NODE_KINDS[kind], id_, row, STAMP_AT)
                 full["sources"] = [batch.source]
                 nodes.setdefault(kind, []).append(full)
         for (type_, src, dst), rows in batch.rels.items():
-            stamp = {"kind": type_, "source": batch.source, "loaded_at": "2026-01-01T00:00:00+00:00"}
-            rels.setdefault((type_, src, dst), []).extend({"from": r["src"], "to": r["dst"], **r, **stamp} for r in rows)
-    from themegraph.graph.ladybug_store import _arrow
+            stamp = {"kind": type_, "source": batch.source, "loaded_at": STAMP_AT}
+            rels.setdefault((type_, src, dst), []).extend({**r, **stamp} for r in rows)
+    return nodes, rels
 
+
+def arrow_tables(corpus):
+    """The corpus's rows as one Arrow table per table (untimed), as ``raw_copy`` reads them."""
+    nodes, rels = prepared_rows(corpus)
     node_tables = {k: _arrow([(p.name, p.type) for p in NODE_KINDS[k].columns], rows) for k, rows in nodes.items()}
-    rel_tables = {key: _arrow([("from", "STRING"), ("to", "STRING")] + [(p.name, p.type) for p in REL_KINDS[key[0]].columns], rows)
-                  for key, rows in rels.items()}
+    rel_tables = {}
+    for (type_, src, dst), rows in rels.items():
+        names = [p.name for p in REL_KINDS[type_].columns]
+        columns = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in REL_KINDS[type_].columns]
+        rel_tables[(type_, src, dst)] = _arrow(columns, rows).rename_columns(["from", "to", *names])
     return node_tables, rel_tables
+
+
+def naive_sample(corpus, sample: int):
+    """What the naive baselines write: the corpus's first ``sample/2`` nodes, then relations up to
+    ``sample`` rows, each with every property that has a value (shared ones included)."""
+    def values(row, keys):
+        return {k: v for k, v in row.items() if v is not None and k not in keys}
+
+    nodes = ((kind, id_, values({**row, "kind": kind, "sources": [b.source]}, ("id",)))
+             for b in corpus.batches for kind, rows in b.nodes.items() for id_, row in rows.items())
+    rels = ((type_, src, dst, r["src"], r["dst"], values({**r, "kind": type_, "source": b.source}, ("src", "dst")))
+            for b in corpus.batches for (type_, src, dst), rows in b.rels.items() for r in rows)
+    half = sample // 2
+    return list(islice(nodes, half)), list(islice(rels, sample - half))
+
+
+def assignments(var: str, values: dict) -> str:
+    """``var.k = $k`` for every value: each property set by its own parameter."""
+    return ", ".join(f"{var}.{k} = ${k}" for k in values)
 
 
 def raw_copy(path, node_tables, rel_tables) -> float:
@@ -90,37 +121,21 @@ def raw_copy(path, node_tables, rel_tables) -> float:
 
 def naive_merge(path, corpus, sample: int) -> tuple[float, int]:
     """The naive way, on a sample of the same rows: one auto-committed MERGE per node (every
-    property SET) and one MATCH ... CREATE per relation (every property SET)."""
+    property SET) and one MATCH ... MERGE per relation (every property SET)."""
     db = ladybug.Database(str(path))
     conn = ladybug.Connection(db)
     for stmt in ladybug_ddl():
         conn.execute(stmt)
-
-    def assignments(var, row):
-        values = {k: v for k, v in row.items() if v is not None and k not in ("id", "src", "dst")}
-        return ", ".join(f"{var}.{k} = ${k}" for k in values), values
-
-    done, start = 0, time.perf_counter()
-    for batch in corpus.batches:
-        for kind, rows in batch.nodes.items():
-            for id_, row in rows.items():
-                if done >= sample // 2:
-                    break
-                sets, values = assignments("n", {**row, "kind": kind, "sources": [batch.source]})
-                conn.execute(f"MERGE (n:{kind} {{id: $id}}) SET {sets}", {"id": id_, **values})
-                done += 1
-    for batch in corpus.batches:
-        for (type_, src, dst), rows in batch.rels.items():
-            for r in rows:
-                if done >= sample:
-                    break
-                sets, values = assignments("r", {**r, "kind": type_, "source": batch.source})
-                conn.execute(f"MATCH (a:{src}) WHERE a.id = $src MATCH (b:{dst}) WHERE b.id = $dst "
-                             f"MERGE (a)-[r:{type_}]->(b) SET {sets}", {"src": r["src"], "dst": r["dst"], **values})
-                done += 1
+    nodes, rels = naive_sample(corpus, sample)
+    start = time.perf_counter()
+    for kind, id_, values in nodes:
+        conn.execute(f"MERGE (n:{kind} {{id: $id}}) SET {assignments('n', values)}", {"id": id_, **values})
+    for type_, src, dst, a, b, values in rels:
+        conn.execute(f"MATCH (a:{src}) WHERE a.id = $src MATCH (b:{dst}) WHERE b.id = $dst "
+                     f"MERGE (a)-[r:{type_}]->(b) SET {assignments('r', values)}", {"src": a, "dst": b, **values})
     elapsed = time.perf_counter() - start
     db.close()
-    return elapsed, done
+    return elapsed, len(nodes) + len(rels)
 
 
 # --- the benchmarks --------------------------------------------------------------------------------
@@ -207,24 +222,13 @@ def bench_memory(size: str, work: Path):
     record(f"peak RSS loading {size} in chunks", peak_mb, "MB", target="<= 4096 MB", ok=peak_mb <= 4096)
 
 
-def raw_neo4j(store, corpus) -> float:
+def raw_neo4j(store, corpus) -> float | None:
     """Seconds for the server's own fastest way to write the same rows: prepared complete rows
-    (prepared untimed), one transaction, plain UNWIND CREATE batches of 10,000, no ThemeGraph."""
-    from themegraph.graph.neo4j_ops import props
-    from themegraph.graph.schema import neo4j_node_create, neo4j_rel_create
-    from themegraph.graph.writer import _complete
-
-    stamp_at = "2026-01-01T00:00:00+00:00"
-    nodes, rels = {}, {}
-    for batch in corpus.batches:
-        for kind, rows in batch.nodes.items():
-            for id_, row in rows.items():
-                full = _complete(NODE_KINDS[kind], id_, row, stamp_at)
-                full["sources"] = [batch.source]
-                nodes.setdefault(kind, []).append(props(full))
-        for (type_, src, dst), rows in batch.rels.items():
-            stamp = {"kind": type_, "source": batch.source, "loaded_at": stamp_at}
-            rels.setdefault((type_, src, dst), []).extend(props({**r, **stamp}) for r in rows)
+    (prepared untimed), one transaction, plain UNWIND CREATE batches of 10,000, no ThemeGraph.
+    None when one transaction cannot hold them."""
+    nodes, rels = prepared_rows(corpus)
+    nodes = {kind: [props(r) for r in rows] for kind, rows in nodes.items()}
+    rels = {key: [props(r) for r in rows] for key, rows in rels.items()}
 
     def write(tx):
         for kind, rows in nodes.items():
@@ -234,8 +238,6 @@ def raw_neo4j(store, corpus) -> float:
             statement = neo4j_rel_create(REL_KINDS[type_], src, dst)
             for i in range(0, len(rows), 10_000):
                 tx.run(statement, rows=rows[i:i + 10_000]).consume()
-
-    import neo4j
 
     with store.driver.session(database=store.database) as s:
         try:
@@ -247,27 +249,15 @@ def raw_neo4j(store, corpus) -> float:
 
 
 def naive_neo4j(store, corpus, sample: int) -> float:
-    """Rows/s of the naive way on Neo4j, on a sample of the same rows as the load (half nodes,
-    half relations, as ``naive_merge``): one transaction per row, every property set.  Run on the
-    loaded database (nodes get fresh ids, relations join loaded nodes) and removed afterwards."""
-    def props(var, row):
-        values = {k: v for k, v in row.items() if v is not None and k not in ("id", "src", "dst")}
-        return ", ".join(f"{var}.{k} = ${k}" for k in values), values
-
-    work = []
-    for batch in corpus.batches:
-        for kind, rows in batch.nodes.items():
-            for id_, row in rows.items():
-                sets, values = props("n", {**row, "kind": kind, "sources": [batch.source]})
-                work.append((f"MERGE (n:{kind} {{id: $id}}) SET {sets}, n.naive = true", {"id": id_ + "#naive", **values}))
-    work = work[: sample // 2]
-    for batch in corpus.batches:
-        for (type_, src, dst), rows in batch.rels.items():
-            for r in rows[: sample // 2 - (len(work) - sample // 2)]:
-                sets, values = props("r", {**r, "kind": type_, "source": batch.source})
-                work.append((f"MATCH (a:{src} {{id: $src}}) MATCH (b:{dst} {{id: $dst}}) "
-                             f"CREATE (a)-[r:{type_}]->(b) SET {sets}, r.naive = true",
-                             {"src": r["src"], "dst": r["dst"], **values}))
+    """Rows/s of the naive way on Neo4j, on the same sample as ``naive_merge``: one transaction
+    per row, every property set.  Run on the loaded database (nodes get fresh ids, relations join
+    loaded nodes) and removed afterwards."""
+    nodes, rels = naive_sample(corpus, sample)
+    work = [(f"MERGE (n:{kind} {{id: $id}}) SET {assignments('n', values)}, n.naive = true",
+             {"id": id_ + "#naive", **values}) for kind, id_, values in nodes]
+    work += [(f"MATCH (a:{src} {{id: $src}}) MATCH (b:{dst} {{id: $dst}}) "
+              f"CREATE (a)-[r:{type_}]->(b) SET {assignments('r', values)}, r.naive = true",
+              {"src": a, "dst": b, **values}) for type_, src, dst, a, b, values in rels]
     with store.driver.session(database=store.database) as s:
         t, _ = timed(lambda: [s.execute_write(lambda tx, q=q, p=p: tx.run(q, p).consume()) for q, p in work])
         s.run("MATCH ()-[r]->() WHERE r.naive DELETE r").consume()

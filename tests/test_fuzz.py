@@ -43,7 +43,6 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape, quoteattr
 
 # Imported up front so the first example of a test does not pay the import time against its deadline.
@@ -59,7 +58,6 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from themegraph.errors import ThemeGraphError
-from themegraph.graph.batch import BatchError
 from themegraph.graph.ids import match_key, slug
 from themegraph.loaders import citations as citations_module
 from themegraph.loaders.citations import MAX_SENTENCE, extract_citations
@@ -468,6 +466,15 @@ def bibtex_file(draw):
     return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + text.encode("utf-8"), expected
 
 
+def assert_reads_back(scratch, name: str, case) -> None:
+    """Write a generated reference file as ``name``, read it strictly: no problem, the same works."""
+    data, expected = case
+    with workdir(scratch) as d, bounded():
+        works, problems = read_references(write(d, name, data), strict=True)
+    assert problems == []
+    check_round_trip(works, expected)
+
+
 def check_round_trip(works, expected, *, venue=True) -> None:
     assert [w.key for w in works] == [e[0] for e in expected]
     for w, (key, title, year, families, *rest) in zip(works, expected):
@@ -494,11 +501,7 @@ def test_bibtex_never_crashes(scratch, data, suffix):
 @fuzz()
 @given(case=bibtex_file())
 def test_bibtex_round_trips_generated_entries(scratch, case):
-    data, expected = case
-    with workdir(scratch) as d, bounded():
-        works, problems = read_references(write(d, "refs.bib", data), strict=True)
-    assert problems == []
-    check_round_trip(works, expected)
+    assert_reads_back(scratch, "refs.bib", case)
 
 
 RIS_TYPES = ["JOUR", "BOOK", "CHAP", "CONF", "THES", "RPRT", "ELEC", "GEN"]
@@ -545,11 +548,7 @@ def test_ris_never_crashes(scratch, data, suffix):
 @fuzz()
 @given(case=ris_file(), suffix=st.sampled_from([".ris", ".txt"]))
 def test_ris_round_trips_generated_records(scratch, case, suffix):
-    data, expected = case
-    with workdir(scratch) as d, bounded():
-        works, problems = read_references(write(d, "refs" + suffix, data), strict=True)
-    assert problems == []
-    check_round_trip(works, expected)
+    assert_reads_back(scratch, "refs" + suffix, case)
 
 
 CSL_TYPES = ["article-journal", "book", "chapter", "paper-conference", "webpage", "report", "thesis"]
@@ -597,11 +596,7 @@ def test_csl_json_text_never_crashes(scratch, data):
 @fuzz()
 @given(case=csl_file())
 def test_csl_json_round_trips_generated_items(scratch, case):
-    data, expected = case
-    with workdir(scratch) as d, bounded():
-        works, problems = read_references(write(d, "refs.json", data), strict=True)
-    assert problems == []
-    check_round_trip(works, expected)
+    assert_reads_back(scratch, "refs.json", case)
 
 
 #: any JSON value, nested a little

@@ -7,7 +7,6 @@ graphs below take dozens of staging transactions.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys

@@ -20,6 +20,12 @@ from themegraph.loaders.references import (
 REFS = Path(__file__).parent / "data" / "refs"
 
 
+@pytest.fixture(scope="module")
+def messy_works():
+    """The hard-case BibTeX file, parsed once for the tests that only read it."""
+    return by_key(read_references(REFS / "messy.bib")[0])
+
+
 def by_key(works):
     return {w.key: w for w in works}
 
@@ -55,14 +61,14 @@ def test_messy_bibtex_loads_every_readable_entry_and_reports_the_rest():
     ]
 
 
-def test_duplicate_key_keeps_the_first_entry():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_duplicate_key_keeps_the_first_entry(messy_works):
+    works = messy_works
     assert works["horvath2011"].title == "Alliance in Individual Psychotherapy"
     assert works["horvath2011"].origin.endswith("messy.bib:5")
 
 
-def test_latex_accents_decoded_after_splitting_names():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_latex_accents_decoded_after_splitting_names(messy_works):
+    works = messy_works
     assert families(works["sorensen1999"]) == ["Sørensen", "Østergaard", "Møller", "Řehůřek"]
     assert [a.id for a in works["sorensen1999"].authors] == [
         "author/sorensen-o",
@@ -75,14 +81,14 @@ def test_latex_accents_decoded_after_splitting_names():
     assert works["joffe2012"].authors[0].given == "Hélène"
 
 
-def test_string_macros_and_concatenation_resolved():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_string_macros_and_concatenation_resolved(messy_works):
+    works = messy_works
     assert works["sorensen1999"].venue == "Journal of Consulting and Clinical Psychology (Supplement)"
     assert works["van-paridon-2005-entry-without-key"].venue == "Sage"
 
 
-def test_corporate_author_is_one_author():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_corporate_author_is_one_author(messy_works):
+    works = messy_works
     (gap,) = works["gap1994"].authors
     assert (gap.family, gap.given, gap.id) == (
         "Group for the Advancement of Psychiatry",
@@ -92,21 +98,21 @@ def test_corporate_author_is_one_author():
     assert works["gap1994"].note == "unverified"
 
 
-def test_particles_stay_in_the_family_name():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_particles_stay_in_the_family_name(messy_works):
+    works = messy_works
     assert families(works["dejong2001"]) == ["De Jong", "Berg"]
     assert families(works["van-paridon-2005-entry-without-key"]) == ["van Paridon", "von Humboldt", "Sartre"]
     assert works["van-paridon-2005-entry-without-key"].authors[2].id == "author/sartre-jp"
 
 
-def test_biblatex_date_and_journaltitle():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_biblatex_date_and_journaltitle(messy_works):
+    works = messy_works
     assert works["joffe2012"].year == "2012"
     assert works["joffe2012"].venue == "Qualitative Methods"
 
 
-def test_doi_prefix_removed():
-    works = by_key(read_references(REFS / "messy.bib")[0])
+def test_doi_prefix_removed(messy_works):
+    works = messy_works
     assert works["horvath2011"].doi == "10.1037/A0022186"
 
 

@@ -26,6 +26,12 @@ def props(row: dict) -> dict:
     return {k: v for k, v in row.items() if v is not None}
 
 
+def all_made(made: int, rows: list, rel: RelKind, src: str, dst: str) -> None:
+    """A relation insert that created fewer relations than rows met a missing endpoint."""
+    if made != len(rows):
+        raise MissingEndpoint(f"{rel.name}: {len(rows) - made} relation(s) name a missing {src} or {dst}")
+
+
 class Ops:
     """``writer.WriteOps`` on one Neo4j managed transaction."""
 
@@ -89,7 +95,5 @@ class Ops:
         for rows, stamp in segments:
             statement = neo4j_rel_create(rel, src, dst, tuple(stamp))
             for chunk in chunks(rows):
-                made = self.tx.run(statement, rows=chunk, **stamp).single()["n"]
-                if made != len(chunk):
-                    raise MissingEndpoint(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
+                all_made(self.tx.run(statement, rows=chunk, **stamp).single()["n"], chunk, rel, src, dst)
 

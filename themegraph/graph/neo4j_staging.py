@@ -38,7 +38,7 @@ from collections import defaultdict
 import neo4j
 
 from ..errors import StoreError
-from .neo4j_ops import Ops, chunks, props
+from .neo4j_ops import Ops, all_made, chunks, props
 from .schema import NODE_KINDS, NODES, STAGED, STAGING_RUN, NodeKind, RelKind, neo4j_node_stage, neo4j_rel_create
 from .writer import MissingEndpoint
 
@@ -200,8 +200,9 @@ class StagedOps:
         for rows, stamp in segments:
             if any(r["src"] in gone_src or r["dst"] in gone_dst for r in rows):
                 raise MissingEndpoint(f"{rel.name}: a relation names a {src} or {dst} this load deletes")
-            both = [r for r in rows if r["src"] in new_src and r["dst"] in new_dst]
-            held = [r for r in rows if not (r["src"] in new_src and r["dst"] in new_dst)]
+            both, held = [], []  # between two staged nodes, or touching a published one
+            for r in rows:
+                (both if r["src"] in new_src and r["dst"] in new_dst else held).append(r)
             if held:  # written at publishing; their published endpoints must exist now
                 for kind, new, key in ((src, new_src, "src"), (dst, new_dst, "dst")):
                     outside = sorted({r[key] for r in held} - new.keys())
@@ -211,9 +212,7 @@ class StagedOps:
             statement = neo4j_rel_create(rel, src, dst, tuple(stamp), staged=True)
             for chunk in chunks(both):
                 chunk = [{**r, "src": new_src[r["src"]], "dst": new_dst[r["dst"]]} for r in chunk]  # elementIds
-                made = self._stage(statement, chunk, **stamp)[0]["n"]
-                if made != len(chunk):
-                    raise MissingEndpoint(f"{rel.name}: {len(chunk) - made} relation(s) name a missing {src} or {dst}")
+                all_made(self._stage(statement, chunk, **stamp)[0]["n"], chunk, rel, src, dst)
 
     # --- publishing -----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ also carry ``kind`` (their label or type) so that named queries stay portable ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Property types, in Ladybug's spelling.  Neo4j is schemaless; these also drive value coercion.
 STRING = "STRING"

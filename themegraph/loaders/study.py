@@ -282,13 +282,16 @@ class StudyReader:
             rows.append({**row.values, "authors": authors, "ref": ref or None, "line": row.line, **numbers})
         add_citations(self.batch, self.study, rows, self.work_keys, "citations.csv")
 
-    def read_theories(self) -> None:
-        path = self.path("theories.yaml")
+    def _yaml_entries(self, name: str, key: str):
+        """Each entry under ``key`` of the optional YAML file ``name``, with its "file:line"."""
+        path = self.path(name)
         if not path.exists():
             return
-        data = read_yaml(path) or {}
-        for theory in entries(data, "theories", "theories.yaml", self.problems):
-            where = f"theories.yaml:{line_of(theory)}"
+        for entry in entries(read_yaml(path) or {}, key, name, self.problems):
+            yield entry, f"{name}:{line_of(entry)}"
+
+    def read_theories(self) -> None:
+        for theory, where in self._yaml_entries("theories.yaml", "theories"):
             tslug = self._named_entry("Theory", theory, "theory/", where)
             if tslug is None:
                 continue
@@ -329,12 +332,7 @@ class StudyReader:
         return own
 
     def read_findings(self) -> None:
-        path = self.path("findings.yaml")
-        if not path.exists():
-            return
-        data = read_yaml(path) or {}
-        for finding in entries(data, "findings", "findings.yaml", self.problems):
-            where = f"findings.yaml:{line_of(finding)}"
+        for finding, where in self._yaml_entries("findings.yaml", "findings"):
             fslug = scalar(finding.get("id"), "id", where, self.problems)
             if not fslug:
                 self.problem(where, "a finding needs an id")

@@ -24,6 +24,12 @@ def where_study(alias: str, study: str | None, prop: str = "study") -> tuple[str
     return f" WHERE {alias}.{prop} = $study", {"study": study}
 
 
+def study_rows(store, kind: str, alias: str, columns: str, study: str | None) -> list[dict]:
+    """``MATCH (alias:kind) RETURN columns`` for one study (or all), in the order of their files."""
+    where, params = where_study(alias, study)
+    return sorted(store.query(f"MATCH ({alias}:{kind}){where} RETURN {columns}", params), key=source_order)
+
+
 def source_order(row: dict) -> tuple:
     """Sort key that keeps rows in the order of the file they were loaded from.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
-from .cypher import source_order, where_study
+from .cypher import study_rows
 from .model import LegendEntry, MapData, MapEdge, MapNode
 from .palette import KIND_COLOURS, size_for, width_for
 from .thematic import Thematic, clip, plural
@@ -23,14 +23,8 @@ TOP_THEMES = 5
 def build(store, study: str | None) -> MapData:
     """Themes in tree order (left) and the participants whose extracts illustrate them (right)."""
     thematic = Thematic.read(store, study)
-    where, params = where_study("p", study)
-    participants = sorted(
-        store.query(
-            f"MATCH (p:Participant){where} RETURN p.id AS id, p.name AS name, p.attributes AS attributes, "
-            "p.origin AS origin",
-            params,
-        ),
-        key=source_order,
+    participants = study_rows(
+        store, "Participant", "p", "p.id AS id, p.name AS name, p.attributes AS attributes, p.origin AS origin", study
     )
     names = {p["id"]: p.get("name") or p["id"] for p in participants}
     said: dict[tuple[str, str], list[str]] = defaultdict(list)

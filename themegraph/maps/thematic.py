@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .cypher import source_order, where_study
+from .cypher import study_rows, where_study
 from .model import Tip
 from .palette import qualitative, tint, valid_colour
 
@@ -58,12 +58,13 @@ class Thematic:
     @classmethod
     def read(cls, store, study: str | None) -> Thematic:
         """Read the themes, codes and extracts of ``study`` (all studies when None)."""
-        where, params = where_study("t", study)
-        themes = store.query(
-            f"MATCH (t:Theme){where} RETURN t.id AS id, t.name AS name, t.level AS level, "
-            "t.description AS description, t.title_quote AS title_quote, t.colour AS colour, "
-            "t.origin AS origin",
-            params,
+        themes = study_rows(
+            store,
+            "Theme",
+            "t",
+            "t.id AS id, t.name AS name, t.level AS level, t.description AS description, "
+            "t.title_quote AS title_quote, t.colour AS colour, t.origin AS origin",
+            study,
         )
         parents = defaultdict(list)
         where, params = where_study("c", study)
@@ -71,10 +72,8 @@ class Thematic:
             f"MATCH (c:Theme)-[:SUBTHEME_OF]->(p:Theme){where} RETURN c.id AS child, p.id AS parent", params
         ):
             parents[row["child"]].append(row["parent"])
-        codes = store.query(
-            f"MATCH (c:Code){where} RETURN c.id AS id, c.name AS name, c.description AS description, "
-            "c.origin AS origin",
-            params,
+        codes = study_rows(
+            store, "Code", "c", "c.id AS id, c.name AS name, c.description AS description, c.origin AS origin", study
         )
         code_themes = defaultdict(list)
         for row in store.query(
@@ -83,9 +82,9 @@ class Thematic:
             code_themes[row["code"]].append(row["theme"])
         extracts = cls._read_extracts(store, study)
         out = cls(
-            themes={r["id"]: r for r in sorted(themes, key=source_order)},
+            themes={r["id"]: r for r in themes},
             parents=dict(parents),
-            codes={r["id"]: r for r in sorted(codes, key=source_order)},
+            codes={r["id"]: r for r in codes},
             code_themes=dict(code_themes),
             extracts=extracts,
         )
@@ -94,9 +93,9 @@ class Thematic:
 
     @staticmethod
     def _read_extracts(store, study: str | None) -> dict[str, Extract]:
+        rows = study_rows(store, "Extract", "e", "e.id AS id, e.text AS text, e.origin AS origin", study)
+        extracts = {r["id"]: Extract(r["id"], r["text"] or "") for r in rows}
         where, params = where_study("e", study)
-        rows = store.query(f"MATCH (e:Extract){where} RETURN e.id AS id, e.text AS text, e.origin AS origin", params)
-        extracts = {r["id"]: Extract(r["id"], r["text"] or "") for r in sorted(rows, key=source_order)}
         for row in store.query(
             f"MATCH (e:Extract)-[:SPOKEN_BY]->(p:Participant){where} RETURN e.id AS e, p.id AS p, p.name AS name",
             params,

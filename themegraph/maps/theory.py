@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..graph.schema import STANCE_RELS, STANCES
-from .cypher import source_order, where_study
+from .cypher import study_rows, where_study
 from .model import LegendEntry, MapData, MapEdge, MapNode
 from .palette import EDGE, KIND_COLOURS, NEUTRAL, STANCE_COLOURS, size_for
 from .thematic import QUOTE_CHARS, TEXT_CHARS, Thematic, clip, plural
@@ -24,15 +24,15 @@ _SHAPE = {"Finding": "square", "Construct": "triangle", "Theory": "diamond", "Wo
 def build(store, study: str | None) -> MapData:
     """Findings linked to themes (DERIVED_FROM) and to works, theories, constructs by stance."""
     thematic = Thematic.read(store, study)
-    where, params = where_study("f", study)
-    findings = sorted(
-        store.query(
-            f"MATCH (f:Finding){where} RETURN f.id AS id, f.name AS name, f.statement AS statement, "
-            "f.section AS section, f.status AS status, f.origin AS origin",
-            params,
-        ),
-        key=source_order,
+    findings = study_rows(
+        store,
+        "Finding",
+        "f",
+        "f.id AS id, f.name AS name, f.statement AS statement, f.section AS section, f.status AS status, "
+        "f.origin AS origin",
+        study,
     )
+    where, params = where_study("f", study)
     derived = defaultdict(list)
     for row in store.query(f"MATCH (f:Finding)-[:DERIVED_FROM]->(t:Theme){where} RETURN f.id AS f, t.id AS t", params):
         if row["t"] in thematic.themes:
