@@ -323,13 +323,18 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
     try:
         result = fn(ops)
         with driver.session(database=database) as session:
-            session.execute_write(_not_retried_when_too_big(ops.publish))
-    except BaseException:
+            session.execute_write(fail_fast_when_too_big(ops.publish))
+    except BaseException as failure:
         try:
             discard(driver, database, ops.run)
         except Exception as exc:  # the server went away: the run is invisible and cleaned up later
             print(f"warning: could not remove the staged rows of run {ops.run} ({exc.__class__.__name__}); "
                   "they are invisible to queries and the next large load removes them", file=sys.stderr)
+        if isinstance(failure, TooBig):
+            raise StoreError(
+                "even staged, publishing this load needs more transaction memory than the server allows "
+                "(dbms.memory.transaction.total.max); nothing was written"
+            ) from None
         raise
     try:
         ops.forget_run()
@@ -339,19 +344,21 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
     return result
 
 
-def _not_retried_when_too_big(work):
-    """Out of transaction memory is a transient error to the driver, which would retry for a
-    minute; the same transaction cannot fit the next time, so it fails at once."""
+class TooBig(Exception):
+    """The server refused a transaction for its memory."""
+
+
+def fail_fast_when_too_big(work):
+    """``work`` as a transaction function that raises ``TooBig`` when the server runs out of
+    transaction memory: the driver takes that for a transient error and would retry for a minute,
+    but the same transaction cannot fit the next time either."""
 
     def guarded(tx):
         try:
             return work(tx)
         except neo4j.exceptions.TransientError as exc:
             if exc.code == OUT_OF_TRANSACTION_MEMORY:
-                raise StoreError(
-                    "even staged, publishing this load needs more transaction memory than the server allows "
-                    "(dbms.memory.transaction.total.max); nothing was written"
-                ) from None
+                raise TooBig from None
             raise
 
     return guarded

@@ -14,20 +14,16 @@ import sys
 
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, TransientError
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from ..errors import StoreError
 from .neo4j_ops import Ops
-from .neo4j_staging import OUT_OF_TRANSACTION_MEMORY, stage_rows, staged_write, stale_runs
+from .neo4j_staging import TooBig, fail_fast_when_too_big, stage_rows, staged_write, stale_runs
 from .schema import neo4j_constraints
 from .store import Store
 from .writer import LoadReport
 
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
-
-
-class _TooBig(Exception):
-    """The server refused a load's transaction for its memory: the load is staged instead."""
 
 
 def _plain(value):
@@ -90,21 +86,12 @@ class Neo4jStore(Store):
         """One managed transaction, or a staged load (``neo4j_staging``) when the load is too big
         for one: above ``stage_rows()``, or when the server runs out of transaction memory."""
         self._ensure_schema()  # constraints before the first MERGE/CREATE
-
-        def one_transaction(tx):
-            try:
-                return fn(Ops(tx))
-            except TransientError as exc:
-                if exc.code == OUT_OF_TRANSACTION_MEMORY:  # retrying the same transaction cannot help
-                    raise _TooBig from None
-                raise
-
         try:
             if rows <= self._stage_rows():
                 try:
                     with self.driver.session(database=self.database) as session:
-                        return session.execute_write(one_transaction)
-                except _TooBig:
+                        return session.execute_write(fail_fast_when_too_big(lambda tx: fn(Ops(tx))))
+                except TooBig:
                     print(f"note: {rows:,} rows are too many for one transaction on this server; staging the load",
                           file=sys.stderr)
             return staged_write(self.driver, self.database, fn)
