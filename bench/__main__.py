@@ -26,7 +26,7 @@ from bench.corpus import SIZES, build
 from themegraph.graph.ladybug_store import _arrow
 from themegraph.graph.neo4j_ops import props
 from themegraph.graph.schema import NODE_KINDS, REL_KINDS, ladybug_ddl, neo4j_node_create, neo4j_rel_create
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 from themegraph.graph.writer import _complete
 from themegraph.queries import catalog
 
@@ -209,7 +209,7 @@ def bench_memory(size: str, work: Path):
     code = (
         "import sys; sys.path.insert(0, %r)\n"
         "from bench.corpus import build_chunks\n"
-        "from themegraph.graph.store import open_store\n"
+        "from themegraph.graph.open import open_store\n"
         "s = open_store(db=%r)\n"
         "for chunk in build_chunks(%r):\n"
         "    s.apply_many(chunk)\n"

@@ -15,8 +15,8 @@ import re
 import time
 from pathlib import Path
 
-from themegraph.loaders.citations import extract_citations
-from themegraph.loaders.references import read_references
+from themegraph.literature.citations import extract_citations
+from themegraph.readers.references import read_references
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed" / "000_1beee7b64457cf5b.txt"

@@ -1,6 +1,6 @@
 """How fast is a 5,000-node, 20,000-edge map written, and how fast is it interactive?
 
-A synthetic co-citation map (``themegraph.maps.synthetic``: clustered works, two per sentence)
+A synthetic co-citation map (``bench.synthetic``: clustered works, two per sentence)
 goes through the real pipeline: ``citations.assemble`` (Louvain clusters), ``layout.place``
 and ``write_html``.  Baselines measured in the same run: ``json.dumps`` of the page's node
 and edge lists (the least any writer must do), and, in headless Chromium, a bare page that
@@ -23,7 +23,7 @@ from pathlib import Path
 from themegraph.maps.citations import assemble
 from themegraph.maps.html import network, script_json, write_html
 from themegraph.maps.layout import place
-from themegraph.maps.synthetic import literature
+from bench.synthetic import literature
 
 WRITE_LIMIT = 10.0
 INTERACTIVE_LIMIT = 5.0
@@ -91,7 +91,7 @@ def main() -> int:
 
 def _browser(page: Path, net, folder: Path, repeat: int) -> tuple[float, float]:
     """Best time to a drawn network, and to a parsed-JSON bare page, in headless Chromium."""
-    from themegraph.maps.browser import chromium, open_map, unavailable
+    from browser import chromium, open_map, unavailable
 
     reason = unavailable()
     if reason:

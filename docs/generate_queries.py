@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 from themegraph.loaders.study import read_study
 from themegraph.output import render
 from themegraph.queries import catalog

@@ -67,7 +67,7 @@ def store_kind(request):
 @pytest.fixture
 def store_factory(store_kind, tmp_path):
     """Open (and later close) stores of the parametrised kind; all on the same database."""
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     opened = []
     uri = neo4j_uri() if store_kind == "neo4j" else None
@@ -98,7 +98,7 @@ def store_args(store_kind, tmp_path):
     """CLI global options that point at the parametrised store (wiped for Neo4j)."""
     if store_kind == "neo4j":
         uri = neo4j_uri()
-        from themegraph.graph.store import open_store
+        from themegraph.graph.open import open_store
 
         with open_store(neo4j=uri) as s:
             wipe_neo4j(s)

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from themegraph.errors import InputError
 from themegraph.graph.batch import Batch
-from themegraph.loaders.citations import MAX_SENTENCE, Layout, clean, extract_citations
-from themegraph.loaders.documents import read_text
+from themegraph.literature.citations import MAX_SENTENCE, Layout, clean, extract_citations
+from themegraph.readers.documents import read_text
 from themegraph.loaders.paper import cite_rows, paper_batch, reference_ids
-from themegraph.loaders.references import (
+from themegraph.readers.references import (
     add_works,
     merge_works,
     name_key,

@@ -50,7 +50,7 @@ def test_docker_compose_config_validates(tmp_path):
 def test_neo4j_work_connects_only_to_the_configured_server(connections):
     uri = neo4j_uri()
     host, port = urlparse(uri).hostname, urlparse(uri).port or 7687
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
     from themegraph.loaders.study import read_study
     from themegraph.queries import catalog
 

@@ -59,10 +59,10 @@ from hypothesis import strategies as st
 
 from themegraph.errors import ThemeGraphError
 from themegraph.graph.ids import match_key, slug
-from themegraph.loaders import citations as citations_module
-from themegraph.loaders.citations import MAX_SENTENCE, extract_citations
-from themegraph.loaders.documents import read_text
-from themegraph.loaders.references import (
+from themegraph.literature import citations as citations_module
+from themegraph.literature.citations import MAX_SENTENCE, extract_citations
+from themegraph.readers.documents import read_text
+from themegraph.readers.references import (
     PARTICLES,
     WorkRecord,
     name_key,

@@ -9,6 +9,7 @@ three stances, and works cited together in the same sentences.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import re
 import struct
@@ -23,14 +24,15 @@ import pytest
 from conftest import EXAMPLE
 
 from themegraph.graph.batch import Batch
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 from themegraph.loaders.study import read_study
-from themegraph.maps import KINDS, build_map, write_figure, write_graphml, write_html
+from themegraph.exports.graphml import write_graphml
+from themegraph.maps import KINDS, build_map, write_figure, write_html
 from themegraph.maps.citations import assemble
 from themegraph.maps.html import render, script_json
 from themegraph.maps.layout import place
 from themegraph.maps.paper import PAGE_HEIGHT, PAGE_WIDTH, TOUCH
-from themegraph.maps.synthetic import literature
+from bench.synthetic import literature
 
 STUDY = "ms"
 IMG_PAYLOAD = '<img src=x onerror="window.__pwned=1">'
@@ -504,7 +506,7 @@ def test_a_force_layout_is_the_same_from_run_to_run():
     # each process salts string hashes differently: nothing may hang on the order of a set
     script = (
         "from themegraph.maps.citations import assemble; from themegraph.maps.layout import place; "
-        "from themegraph.maps.synthetic import literature; "
+        "from bench.synthetic import literature; "
         "data = place(assemble(*literature(60, 40, clusters=12))); "
         "print([(n.id, round(n.x, 3), round(n.y, 3)) for n in data.nodes])"
     )
@@ -512,6 +514,7 @@ def test_a_force_layout_is_the_same_from_run_to_run():
         subprocess.run(
             [sys.executable, "-c", script],
             env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=Path(__file__).resolve().parents[1],
             capture_output=True,
             text=True,
             check=True,

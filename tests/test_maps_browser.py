@@ -17,13 +17,13 @@ import pytest
 from conftest import EXAMPLE
 from test_maps import HREF_TITLE, IMG_PAYLOAD, SCRIPT_PAYLOAD, STUDY, codebook_batch, map_batches
 
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 from themegraph.loaders.study import read_study
 from themegraph.maps import KINDS, build_map, write_html
-from themegraph.maps.browser import chromium, open_map, requests, unavailable
+from browser import chromium, open_map, requests, unavailable
 from themegraph.maps.citations import assemble
 from themegraph.maps.layout import TREE_ASPECT, place, tree_positions, tree_row
-from themegraph.maps.synthetic import literature
+from bench.synthetic import literature
 
 pytestmark = pytest.mark.browser
 #: The window the module's browser opens with, and a small laptop's.

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import EXAMPLE, neo4j_uri, wipe_neo4j
 from themegraph.graph.batch import Batch
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 from themegraph.loaders.study import read_study
 
 

@@ -21,7 +21,7 @@ from themegraph.errors import StoreError
 from themegraph.graph import neo4j_ops, neo4j_staging
 from themegraph.graph.check import passed, run_checks
 from themegraph.graph.schema import STAGED, STAGING_RUN
-from themegraph.graph.transfer import dump
+from themegraph.exports.transfer import dump
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.neo4j
 
 @pytest.fixture
 def neo():
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     store = open_store(neo4j=neo4j_uri())
     wipe_neo4j(store)
@@ -109,7 +109,7 @@ def test_a_staged_load_writes_what_one_transaction_writes(neo, monkeypatch):
 
 
 def test_no_query_sees_a_staged_load_before_it_is_published(neo, staged, monkeypatch):
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     neo.apply(literature_batch())
     neo.apply(study_batch("s1", codes=4))
@@ -179,7 +179,7 @@ CRASH_LOADER = """
 import sys
 sys.path.insert(0, {root!r})
 from bench.corpus import build
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 store = open_store(neo4j={uri!r})
 print("writing", flush=True)
 store.apply_many(build("XS").batches)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import EXAMPLE, neo4j_uri, wipe_neo4j
 from minigraph import literature_batch, study_batch
-from themegraph.graph.store import open_store
+from themegraph.graph.open import open_store
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
 

@@ -7,7 +7,7 @@ from conftest import EXAMPLE
 
 from themegraph.errors import InputError
 from themegraph.graph.batch import Batch
-from themegraph.loaders.references import (
+from themegraph.readers.references import (
     add_works,
     merge_works,
     name_key,

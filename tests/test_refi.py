@@ -21,7 +21,7 @@ from themegraph.graph.batch import Batch
 from themegraph.graph.schema import NODES, RELS
 from themegraph.loaders import refi
 from themegraph.loaders.refi import choose_scheme, decode_text, qdc_batch, qdpx_batch
-from themegraph.loaders.refi_export import export_qdc, export_qdpx
+from themegraph.exports.refi import export_qdc, export_qdpx
 
 FIXTURES = SHARED / "fixtures" / "refi"
 STANDARD = SHARED / "refi-qda"

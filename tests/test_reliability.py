@@ -17,7 +17,7 @@ from minigraph import literature_batch, study_batch
 from themegraph.errors import StoreError
 from themegraph.graph import writer
 from themegraph.graph.check import passed, run_checks
-from themegraph.graph.transfer import dump, read_jsonl, restore, write_jsonl
+from themegraph.exports.transfer import dump, read_jsonl, restore, write_jsonl
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
 
@@ -142,7 +142,7 @@ def test_jsonl_dump_and_restore_are_lossless(store_factory, tmp_path):
     nodes, rels = read_jsonl(tmp_path / "dump")
     original = dump(store)
     # restore into a fresh embedded store and compare everything, provenance included
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     with open_store(db=str(tmp_path / "restored.db")) as other:
         restore(other, nodes, rels)
@@ -168,7 +168,7 @@ def tg(*args, env=None):
 
 
 def test_second_writer_is_refused_with_the_holders_pid(tmp_path):
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     db = tmp_path / "kb.db"
     with open_store(db=str(db)) as holder:
@@ -184,7 +184,7 @@ def test_second_writer_is_refused_with_the_holders_pid(tmp_path):
 CRASH_LOADER = textwrap.dedent("""
     import sys
     from themegraph.graph.batch import Batch
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
     n = int(sys.argv[2])
     b = Batch("bulk:crash", path="generated", loader="test")
     b.node("Study", "bulk", name="Bulk")
@@ -200,7 +200,7 @@ CRASH_LOADER = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_kill_9_during_a_large_load_leaves_old_or_new_state(tmp_path):
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     db = tmp_path / "kb.db"
     with open_store(db=str(db)) as s:
@@ -234,7 +234,7 @@ def test_kill_9_during_a_large_load_leaves_old_or_new_state(tmp_path):
 
 
 def test_embedded_work_opens_no_network_connection(tmp_path, connections):
-    from themegraph.graph.store import open_store
+    from themegraph.graph.open import open_store
 
     with open_store(db=str(tmp_path / "kb.db")) as s:
         s.apply(read_study(EXAMPLE))

@@ -7,9 +7,9 @@ import yaml
 from conftest import EXAMPLE, SHARED
 
 from themegraph.errors import InputError
-from themegraph.loaders.citations import Layout, clean, extract_citations
-from themegraph.loaders.references import read_references
-from themegraph.loaders.stance import (
+from themegraph.literature.citations import Layout, clean, extract_citations
+from themegraph.readers.references import read_references
+from themegraph.literature.stance import (
     classify,
     find_cues,
     load_lexicon,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .graph.store import Store, open_store
+from .graph.open import open_store
+from .graph.store import Store
 from .queries import catalog
 
 

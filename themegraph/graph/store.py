@@ -1,14 +1,12 @@
 """The store interface shared by the embedded Ladybug store and the Neo4j store.
 
-Callers (loaders, queries, the CLI) see only this interface.  ``open_store`` picks the store from
-the arguments or the environment: ``--neo4j URI`` / ``NEO4J_URI`` selects Neo4j, otherwise the
-embedded database at ``--db PATH`` / ``THEMEGRAPH_DB`` / ``./themegraph.db``.
+Callers (queries, the CLI, exports) see only this interface; ``graph.open.open_store`` picks
+which store from the arguments or the environment.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 
@@ -16,9 +14,6 @@ from . import writer
 from .batch import Batch
 from .schema import NODES, RELS
 from .writer import LoadReport, now_iso
-
-DEFAULT_DB = "themegraph.db"
-
 
 @contextmanager
 def _collector_paused():
@@ -145,15 +140,3 @@ class Store(ABC):
 
     def __exit__(self, *exc):
         self.close()
-
-
-def open_store(db: str | None = None, neo4j: str | None = None, *, read_only: bool = False) -> Store:
-    """The store the user asked for: Neo4j if a URI is given (or in NEO4J_URI), else embedded."""
-    uri = neo4j or (None if db else os.environ.get("NEO4J_URI"))
-    if uri:
-        from .neo4j_store import Neo4jStore
-
-        return Neo4jStore(uri)
-    from .ladybug_store import LadybugStore
-
-    return LadybugStore(db or os.environ.get("THEMEGRAPH_DB") or DEFAULT_DB, read_only=read_only)

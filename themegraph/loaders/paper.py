@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..graph.batch import Batch
-from .citations import Citation, extract_citations
-from .documents import read_text
-from .references import WorkRecord, add_works, merge_works, short_citation, work_id
+from ..literature.citations import Citation, extract_citations
+from ..readers.documents import read_text
+from ..readers.references import WorkRecord, add_works, merge_works, short_citation, work_id
 
 
 def reference_ids(references: list[WorkRecord]) -> dict[str, str]:

@@ -39,7 +39,7 @@ from defusedxml.expatreader import DefusedExpatParser
 from ..errors import InputError, ThemeGraphError
 from ..graph.batch import Batch
 from ..graph.ids import fold, scoped, slug
-from .documents import ZIP_ERRORS
+from ..readers.documents import ZIP_ERRORS
 
 #: Most members a .qdpx may have; real projects have one per source plus project.qde.
 MAX_MEMBERS = 10_000

@@ -17,8 +17,8 @@ from ..errors import InputError
 from ..graph.batch import Batch
 from ..graph.ids import match_key, scoped, slug
 from ..graph.schema import STANCES
-from .tabular import Row, read_table, split_list
-from .yamlfile import entries, line_of, read_yaml, scalar, scalars
+from ..readers.tabular import Row, read_table, split_list
+from ..readers.yamlfile import entries, line_of, read_yaml, scalar, scalars
 
 STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CODEBOOK_NAMES = ("codebook.csv", "codebook.xlsx")
@@ -249,7 +249,7 @@ class StudyReader:
         path = self.path("references.bib")
         if not path.exists():
             return
-        from .references import add_works, merge_works, read_references
+        from ..readers.references import add_works, merge_works, read_references
 
         works, problems = read_references(path)
         self.problems.extend(problems)

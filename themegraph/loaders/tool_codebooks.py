@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError
-from .tabular import Row, read_table
+from ..readers.tabular import Row, read_table
 
 _NVIVO_ROOTS = ("codes", "nodes")
 _DESCRIPTION_COLUMNS = ("memo", "code_memo", "comment", "description", "definition")

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from ..errors import ThemeGraphError
 from ..graph.ids import match_key
-from .refi import CODEBOOK_NS, PROJECT_NS, guid_for, is_guid
+from ..loaders.refi import CODEBOOK_NS, PROJECT_NS, guid_for, is_guid
 
 _DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 _SAFE_FILE = re.compile(r"[^/\\:\0]+\.txt", re.IGNORECASE)

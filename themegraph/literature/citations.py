@@ -22,7 +22,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .references import WorkRecord, name_key
+from ..readers.references import WorkRecord, name_key
 from .stance import Lexicon, decide, default_lexicon, find_cues
 
 

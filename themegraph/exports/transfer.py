@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, StoreError
-from .schema import NODE_KINDS, NODES, REL_KINDS, RELS
-from .store import Store
-from .writer import LoadReport
+from ..graph.schema import NODE_KINDS, NODES, REL_KINDS, RELS
+from ..graph.store import Store
+from ..graph.writer import LoadReport
 
 FORMAT = "themegraph-jsonl/1"
 

@@ -1,0 +1,93 @@
+"""The literature around a study: reference files (``load refs``), a paper's in-text citations
+(``cite``, ``load paper``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..output import Format, emit
+from .common import ForceOpt, app, err, load_app, warn
+
+
+def _read_refs(files: list[Path], strict: bool):
+    """Reference records of several files, problems reported (fatal with --strict), merged."""
+    from ..readers.references import merge_works, read_references
+
+    works = []
+    for file in files:
+        found, problems = read_references(file, strict=strict)
+        warn(problems)
+        works += found
+    return merge_works(works)
+
+
+@load_app.command("refs")
+def load_refs(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="BibTeX, RIS or CSL-JSON files (format from extension and content).")],
+    strict: Annotated[bool, typer.Option("--strict", help="Any unreadable record is fatal.")] = False,
+    force: ForceOpt = False,
+):
+    """Load reference files as works and authors; the same work from several files is one Work."""
+    from ..graph.batch import Batch
+    from ..readers.references import EXISTING_WORKS_QUERY, add_works, match_existing
+
+    works = _read_refs(files, strict)
+    source = "refs:" + ",".join(sorted(f.name for f in files))
+    batch = Batch(source, path=", ".join(str(f) for f in files), loader="refs")
+    with ctx.obj.open() as store:
+        matched = match_existing(works, store.query(EXISTING_WORKS_QUERY))
+        add_works(batch, works)
+        err.print(store.apply(batch, force=force).summary()
+                  + (f" ({matched} already in the knowledge base)" if matched else ""))
+
+
+@app.command()
+def cite(
+    paper: Annotated[Path, typer.Argument(help="The paper: .txt, .md, .docx or .pdf (with a text layer).")],
+    refs: Annotated[Optional[list[Path]], typer.Option("--refs", help="Reference file(s) to match citations to.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
+    propose_findings: Annotated[
+        Optional[Path], typer.Option("--propose-findings", help="Write unconfirmed findings.yaml entries here.")
+    ] = None,
+):
+    """List every in-text citation of a paper with its sentence, section, stance and reference."""
+    import yaml
+
+    from ..literature.citations import extract_citations
+    from ..literature.stance import propose_findings as propose
+    from ..loaders.paper import cite_rows
+    from ..readers.documents import read_text
+
+    text = read_text(paper)
+    references = _read_refs(refs, False) if refs else None
+    citations = extract_citations(text, references)
+    emit(cite_rows(citations), fmt)
+    if propose_findings:
+        proposed = propose(citations, text)
+        propose_findings.write_text(yaml.safe_dump({"findings": proposed}, sort_keys=False, allow_unicode=True),
+                                    encoding="utf-8")
+        err.print(f"wrote {len(proposed)} unconfirmed findings to {propose_findings}")
+    err.print(f"{len(citations)} citations of {len({(tuple(c.authors), c.year) for c in citations})} works")
+
+
+@load_app.command("paper")
+def load_paper(
+    ctx: typer.Context,
+    paper: Annotated[Path, typer.Argument(help="The study's paper: .txt, .md, .docx or .pdf.")],
+    study: Annotated[str, typer.Option("--study", help="Id of the (already loaded) study the paper reports.")],
+    refs: Annotated[Optional[list[Path]], typer.Option("--refs", help="The paper's reference file(s).")] = None,
+    force: ForceOpt = False,
+):
+    """Store each citation of a paper as a Study-CITES->Work edge with sentence, section and stance."""
+    from ..loaders.paper import paper_batch
+    from ..readers.references import EXISTING_WORKS_QUERY, match_existing
+
+    references = _read_refs(refs, False) if refs else None
+    with ctx.obj.open() as store:
+        if references:
+            match_existing(references, store.query(EXISTING_WORKS_QUERY))
+        err.print(store.apply(paper_batch(paper, study, references), force=force).summary())

@@ -1,0 +1,48 @@
+"""``themegraph map``: interactive offline HTML maps and static figures."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ThemeGraphError
+from .common import app, err
+
+
+class FigureFormat(str, Enum):
+    html = "html"
+    png = "png"
+    svg = "svg"
+
+
+@app.command("map")
+def map_cmd(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="themes, theory, citations or participants.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.html, or .png/.svg with --format).")],
+    study: Annotated[Optional[str], typer.Option("--study", help="Only this study.")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="Only this final theme (id or name).")] = None,
+    stance: Annotated[Optional[str], typer.Option("--stance", help="Only supports, extends or challenges links.")] = None,
+    fmt: Annotated[FigureFormat, typer.Option("--format", "-f", help="Interactive page or static figure.")] = FigureFormat.html,
+    open_: Annotated[bool, typer.Option("--open", help="Open the map in the default browser.")] = False,
+):
+    """Draw an interactive map (offline HTML) or a static figure of the knowledge base."""
+    from ..maps import build_map, write_figure, write_html
+
+    with ctx.obj.open(read_only=True) as store:
+        try:
+            data = build_map(store, kind, study=study, theme=theme, stance=stance)
+        except ValueError as exc:
+            raise ThemeGraphError(str(exc)) from None
+    if fmt is FigureFormat.html:
+        write_html(data, out)
+    else:
+        write_figure(data, out, fmt.value)
+    err.print(f"wrote {out}")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(out.resolve().as_uri())
