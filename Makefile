@@ -31,6 +31,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python docs/generate_queries.py
+	$(BIN)/python docs/generate_cli.py
 
 clean:
 	rm -rf $(VENV) demo themegraph.db themegraph.db.* .pytest_cache
