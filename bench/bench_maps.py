@@ -61,7 +61,7 @@ def main() -> int:
     layout, _ = best_of(args.repeat, lambda: place(data))
     write, _ = best_of(args.repeat, lambda: write_html(data, page))
     net = network(data)
-    dump, _ = best_of(args.repeat, lambda: json.dumps([net.nodes, net.edges]))
+    dump, _ = best_of(args.repeat, lambda: json.dumps([net["nodes"], net["edges"]]))
     total = cluster + layout + write
     rows = [
         ("cluster (Louvain)", cluster, None, None),
@@ -97,7 +97,7 @@ def _browser(page: Path, net, folder: Path, repeat: int) -> tuple[float, float]:
     if reason:
         sys.exit(f"browser part: {reason} (or run with --no-browser)")
     bare = folder / "bare.html"
-    bare.write_text(BARE_PAGE.format(data=script_json({"nodes": net.nodes, "edges": net.edges})), encoding="utf-8")
+    bare.write_text(BARE_PAGE.format(data=script_json({"nodes": net["nodes"], "edges": net["edges"]})), encoding="utf-8")
     driver = chromium(folder / "profile")
     try:
         drawn = min(open_map(driver, page) for _ in range(repeat))

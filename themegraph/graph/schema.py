@@ -57,6 +57,9 @@ class RelKind:
     doc: str
     pairs: tuple[tuple[str, str], ...]
     props: tuple[Prop, ...] = ()
+    #: joins many nodes to one (every node of a study to its Study): a path through it says
+    #: nothing, so the ``path`` query does not follow it
+    hub: bool = False
 
     @property
     def columns(self) -> tuple[Prop, ...]:
@@ -204,6 +207,7 @@ RELS: tuple[RelKind, ...] = (
             (k, "Study")
             for k in ("Participant", "Code", "Theme", "Extract", "Finding", "Document", "Memo", "User", "CodeSet")
         ),
+        hub=True,
     ),
     RelKind("IN_DOCUMENT", "An extract is a selection of a document.", (("Extract", "Document"),)),
     RelKind("DOCUMENT_OF", "A document records a participant (their interview).", (("Document", "Participant"),)),

@@ -1,10 +1,10 @@
 """``write_html``: one self-contained, offline, script-safe page per map.
 
-The page is our own small template (assets/page.html, map.css, map.js) around the vis-network
-that pyvis ships in its package, inlined at write time: pyvis's own template fetches vis,
-Bootstrap and tom-select from CDNs and turns every tooltip into raw HTML once any title holds
-"href", so it is not used.  pyvis's ``Network`` still holds the node and edge lists and the vis
-options (filled in bulk: its ``add_edge`` is quadratic on undirected graphs).
+The page is our own small template (assets/page.html, map.css, map.js) around vis-network
+9.1.2, vendored unchanged with its licence in assets/vis-network/ and inlined at write time.
+(pyvis was used for this once; its template fetches vis, Bootstrap and tom-select from CDNs and
+turns tooltips into raw HTML, and all that was left of it was the vis files and a dict of
+options, which ``network`` now builds itself.)
 
 Safety: the map travels as JSON in a ``<script type="application/json">`` block with ``<``,
 ``>``, ``&`` and U+2028/2029 escaped, so no text can close the block; map.js puts every string
@@ -23,15 +23,12 @@ import re
 from functools import cache
 from pathlib import Path
 
-import pyvis
-from pyvis.network import Network
-
 from . import layout
 from .model import MapData, MapEdge, MapNode
 from .palette import darker
 
-VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 ASSETS = Path(__file__).parent / "assets"
+VIS_DIR = ASSETS / "vis-network"
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _HIGHLIGHT = "#1f2933"
@@ -46,27 +43,26 @@ def write_html(data: MapData, path: Path) -> None:
 def render(data: MapData) -> str:
     """The page for ``data`` as a string."""
     net = network(data)
-    nodes, edges, heading, _, _, options = net.get_network_data()
     payload = {
         "kind": data.kind,
-        "title": heading,
+        "title": data.title,
         "note": data.note,
         "physics": data.physics,
-        "nodes": nodes,
-        "edges": edges,
+        "nodes": net["nodes"],
+        "edges": net["edges"],
         "legend": [{"section": e.section, "label": e.label, "color": e.color, "shape": e.shape} for e in data.legend],
         "themeOptions": [list(t) for t in data.theme_options],
         "stanceOptions": data.stance_options,
         "collapsed": data.collapsed,
         "tree": layout.TREE_CONSTANTS if data.layout == "tree" else None,
-        "options": json.loads(options),
+        "options": net["options"],
     }
     vis_js, map_js = _asset(VIS_DIR / "vis-network.min.js"), _asset(ASSETS / "map.js")
     parts = {
         "CSP": _csp(vis_js, map_js),
         "TITLE": html.escape(data.title),
         "SUBTITLE": html.escape(data.subtitle),
-        "VIS_CSS": _asset(VIS_DIR / "vis-network.css"),
+        "VIS_CSS": _asset(VIS_DIR / "vis-network.min.css"),
         "MAP_CSS": _asset(ASSETS / "map.css"),
         "VIS_JS": vis_js,
         "DATA": script_json(payload),
@@ -100,43 +96,45 @@ def _csp(*scripts: str) -> str:
     )
 
 
-def network(data: MapData) -> Network:
-    """A pyvis Network holding the map's vis nodes, edges and options."""
-    net = Network(height="100%", width="100%", directed=False, heading=data.title)
-    net.nodes = [_vis_node(n) for n in data.nodes]
+def network(data: MapData) -> dict:
+    """The map's vis-network nodes, edges and options (``nodes``, ``edges``, ``options``)."""
+    nodes = [_vis_node(n) for n in data.nodes]
     if data.layout == "tree":  # the page lays the tree out again when it is folded
-        for item, node in zip(net.nodes, data.nodes, strict=True):
+        for item, node in zip(nodes, data.nodes, strict=True):
             item["row"] = layout.tree_row(node)
-    net.edges = [_vis_edge(i, e) for i, e in enumerate(data.edges)]
-    net.node_ids = [n["id"] for n in net.nodes]
-    net.node_map = {n["id"]: n for n in net.nodes}
-    net.toggle_physics(data.physics)
-    if data.large:
-        net.options.edges.smooth.enabled = False
-    else:
-        net.set_edge_smooth("continuous")
-    net.toggle_hide_edges_on_drag(data.large)
-    options = json.loads(net.options.to_json())
-    options["edges"].update(
-        color={"inherit": False},
-        font={"size": 11, "face": FONT, "align": "middle", "strokeWidth": 3, "strokeColor": "#ffffff"},
-        selectionWidth=1.5,
-        hoverWidth=1.0,
-    )
-    options["nodes"] = {
-        "borderWidth": 1,
-        "font": {"size": 14, "face": FONT, "color": "#1f2933", "strokeWidth": 3, "strokeColor": "#ffffff"},
-        "widthConstraint": {"maximum": layout.LABEL_WIDTH},
+    options = {
+        "configure": {"enabled": False},
+        "edges": {
+            "color": {"inherit": False},
+            # curved edges cost too much to draw above ``LARGE`` nodes
+            "smooth": {"enabled": False, "type": "dynamic"} if data.large else {"enabled": True, "type": "continuous"},
+            "font": {"size": 11, "face": FONT, "align": "middle", "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "selectionWidth": 1.5,
+            "hoverWidth": 1.0,
+        },
+        "nodes": {
+            "borderWidth": 1,
+            "font": {"size": 14, "face": FONT, "color": "#1f2933", "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "widthConstraint": {"maximum": layout.LABEL_WIDTH},
+        },
+        "interaction": {
+            "dragNodes": True,
+            "hideEdgesOnDrag": data.large,
+            "hideNodesOnDrag": False,
+            "hover": True,
+            "hideEdgesOnZoom": data.large,
+            "tooltipDelay": 80,
+            "keyboard": False,
+        },
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "physics": {
+            "enabled": data.physics,
+            "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -5000, "springLength": 130, "avoidOverlap": 0.3},
+            "stabilization": {"enabled": True, "iterations": 400, "fit": True, "updateInterval": 50},
+        },
     }
-    options["interaction"].update(hover=True, hideEdgesOnZoom=data.large, tooltipDelay=80, keyboard=False)
-    options["layout"] = {"improvedLayout": False, "randomSeed": 7}
-    options["physics"].update(
-        solver="barnesHut",
-        barnesHut={"gravitationalConstant": -5000, "springLength": 130, "avoidOverlap": 0.3},
-        stabilization={"enabled": True, "iterations": 400, "fit": True},
-    )
-    net.options = options
-    return net
+    return {"nodes": nodes, "edges": [_vis_edge(i, e) for i, e in enumerate(data.edges)], "options": options}
 
 
 def _vis_node(n: MapNode) -> dict:

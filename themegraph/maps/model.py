@@ -13,15 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Roles a tooltip line may have: heading, meta line, paragraph, quote, attribution.
-TIP_ROLES = ("h", "m", "p", "q", "a")
-
-#: Shapes a node may have (vis-network names; ``figure`` maps them to matplotlib markers).
-SHAPES = ("dot", "square", "diamond", "triangle", "star")
-
 #: Above this many nodes a map starts with physics off and gets a cheaper layout.
 LARGE = 300
 
+#: Tooltip lines as (role, text); roles: h heading, m meta line, p paragraph, q quote,
+#: a attribution (map.js styles each and shows an unknown role as a paragraph).
 Tip = list[tuple[str, str]]
 
 
@@ -42,7 +38,7 @@ class MapNode:
     kind: str
     color: str
     size: float = 10.0
-    shape: str = "dot"
+    shape: str = "dot"  # vis-network's dot, square, diamond, triangle or star
     font_size: int = 14
     tip: Tip = field(default_factory=list)
     themes: tuple[str, ...] | None = None

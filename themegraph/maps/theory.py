@@ -100,7 +100,7 @@ def build(store, study: str | None) -> MapData:
             MapEdge(
                 f"Finding:{f}",
                 f"{kind}:{x}",
-                stance.upper(),
+                STANCE_RELS[stance],
                 STANCE_COLOURS[stance],
                 width=2.5,
                 label=stance,
