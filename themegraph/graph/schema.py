@@ -8,7 +8,8 @@ reach Cypher come only from here, never from user input.
 Every node has a stable string ``id`` (deterministic from its content, scoped by study where it
 belongs to one), a display ``name``, and provenance: ``sources`` (the named sources that
 contributed it), ``origin`` (file and line or record it came from) and ``loaded_at``.
-Every relation records ``source``, ``origin`` and ``loaded_at`` likewise.  Nodes and relations
+Every relation records ``sources``, ``origin`` and ``loaded_at`` likewise, and ``fact``: what makes
+it one fact, so the same fact from several sources is stored once (docs/identity.md).  Nodes and relations
 also carry ``kind`` (their label or type) so that named queries stay portable across stores.
 """
 
@@ -60,6 +61,9 @@ class RelKind:
     #: joins many nodes to one (every node of a study to its Study): a path through it says
     #: nothing, so the ``path`` query does not follow it
     hub: bool = False
+    #: properties that, with the two endpoints, make a relation one fact: two sources asserting
+    #: the same fact share one relation (see docs/identity.md); () = the endpoints alone
+    identity: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[Prop, ...]:
@@ -83,12 +87,14 @@ NODE_PROVENANCE = (
     Prop("loaded_at", STRING, "UTC time of the load that last changed it (ISO 8601)"),
 )
 REL_PROVENANCE = (
-    Prop("source", STRING, "the named source (load) that contributed this relation"),
+    Prop("sources", STRINGS, "named sources (loads) that assert this relation"),
+    Prop("fact", STRING, "its identity values (see RelKind.identity), so a repeated fact is found"),
     Prop("origin", STRING, "file and line or record it was read from"),
     Prop("loaded_at", STRING, "UTC time of the load that wrote it (ISO 8601)"),
 )
 
 STUDY_SCOPED = Prop("study", STRING, "id of the study this node belongs to")
+REVIEW_SCOPED = Prop("review", STRING, "id of the review this node belongs to")
 
 NODES: tuple[NodeKind, ...] = (
     NodeKind(
@@ -187,12 +193,42 @@ NODES: tuple[NodeKind, ...] = (
         (Prop("path"), Prop("loader"), Prop("fingerprint"), Prop("counts", STRING, "JSON rows per kind")),
         indexed=(),
     ),
+    # -- qualitative evidence synthesis (themegraph/review, docs/review-bundle.md) --
+    NodeKind(
+        "Review",
+        "A qualitative evidence synthesis across studies.",
+        (Prop("title"), Prop("question"), Prop("population"), Prop("setting"),
+         Prop("method", STRING, "thematic-synthesis, meta-ethnography or framework")),
+    ),
+    NodeKind(
+        "ReviewFinding",
+        "A finding of a review, with the reviewer's GRADE-CERQual confidence in it.",
+        (REVIEW_SCOPED, Prop("statement"), Prop("confidence", STRING, "high, moderate, low or very low"),
+         Prop("explanation", STRING, "why that confidence")),
+    ),
+    NodeKind(
+        "Assessment",
+        "The reviewer's judgement on one GRADE-CERQual component of a review finding.",
+        (REVIEW_SCOPED, Prop("component", STRING, "methodological-limitations, coherence, adequacy or relevance"),
+         Prop("concern", STRING, "none, minor, moderate or serious"), Prop("explanation")),
+    ),
+    NodeKind(
+        "Appraisal",
+        "One answer of a study's critical appraisal (e.g. the CASP qualitative checklist) in a review.",
+        (REVIEW_SCOPED, STUDY_SCOPED, Prop("checklist"), Prop("question_no", INT), Prop("question"),
+         Prop("answer", STRING, "yes, no or can't tell"), Prop("comment")),
+    ),
 )
 
 _ANNOTATABLE = ("Study", "Participant", "Code", "Theme", "Extract", "Document", "Finding")
 _CODEISH = ("Code", "Theme")
 _STANCE_TARGETS = (("Finding", "Work"), ("Finding", "Theory"), ("Finding", "Construct"))
 _EVIDENCE = (Prop("evidence", STRING, "the sentence that justifies the link"),)
+_SUGGESTABLE = (
+    Prop("status", STRING, "accepted (by the reviewer) or proposed (by `review suggest`, not yet accepted)"),
+    Prop("score", FLOAT, "similarity of a proposed link"),
+    Prop("note"),
+)
 
 RELS: tuple[RelKind, ...] = (
     RelKind("IN_THEME", "A code is grouped under a theme.", (("Code", "Theme"),)),
@@ -236,14 +272,38 @@ RELS: tuple[RelKind, ...] = (
             Prop("char_start", INT, "character offset of the citation in the text"),
             Prop("char_end", INT),
         ),
+        identity=("char_start",),
     ),
-    RelKind("AUTHORED_BY", "A work's author.", (("Work", "Author"),), (Prop("position", INT, "1 = first author"),)),
+    RelKind(
+        "AUTHORED_BY", "A work's author.", (("Work", "Author"),), (Prop("position", INT, "1 = first author"),),
+        identity=("position",),
+    ),
     RelKind("PROPOSED_IN", "A theory was proposed in a work.", (("Theory", "Work"),)),
     RelKind("PART_OF", "A construct is part of a theory.", (("Construct", "Theory"),)),
     RelKind("DERIVED_FROM", "A finding derives from a theme.", (("Finding", "Theme"),)),
     RelKind("SUPPORTS", "A finding supports a work, theory or construct.", _STANCE_TARGETS, _EVIDENCE),
     RelKind("EXTENDS", "A finding extends a work, theory or construct.", _STANCE_TARGETS, _EVIDENCE),
     RelKind("CHALLENGES", "A finding challenges a work, theory or construct.", _STANCE_TARGETS, _EVIDENCE),
+    # -- qualitative evidence synthesis --
+    RelKind("INCLUDES", "A review includes a study.", (("Review", "Study"),),
+            (Prop("relevance", STRING, "direct, partial or indirect (to the review question)"), Prop("note"))),
+    RelKind("HAS_FINDING", "A review's finding.", (("Review", "ReviewFinding"),)),
+    RelKind(
+        "SYNTHESISES",
+        "A review finding draws on a study's theme, finding or extract.",
+        (("ReviewFinding", "Theme"), ("ReviewFinding", "Finding"), ("ReviewFinding", "Extract")),
+        _SUGGESTABLE + (Prop("stance", STRING, "supports or disconfirms"),),
+    ),
+    RelKind("HAS_ASSESSMENT", "A review finding's CERQual component judgement.", (("ReviewFinding", "Assessment"),)),
+    RelKind("HAS_APPRAISAL", "A review's appraisal answers.", (("Review", "Appraisal"),)),
+    RelKind("APPRAISES", "An appraisal answer is about a study.", (("Appraisal", "Study"),)),
+    RelKind(
+        "TRANSLATES",
+        "A theme of one study corresponds to a theme of another (meta-ethnography's translation).",
+        (("Theme", "Theme"),),
+        _SUGGESTABLE + (Prop("relation", STRING, "reciprocal, refutational or line-of-argument"),
+                        Prop("review", STRING, "id of the review that made the translation")),
+    ),
 )
 
 NODE_KINDS: dict[str, NodeKind] = {k.name: k for k in NODES}
@@ -305,7 +365,7 @@ def neo4j_constraints() -> list[str]:
             )
     for rel in RELS:
         stmts.append(
-            f"CREATE INDEX {rel.name.lower()}_source IF NOT EXISTS FOR ()-[r:{rel.name}]-() ON (r.source)"
+            f"CREATE INDEX {rel.name.lower()}_fact IF NOT EXISTS FOR ()-[r:{rel.name}]-() ON (r.fact)"
         )
     return stmts
 
