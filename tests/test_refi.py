@@ -20,6 +20,7 @@ from themegraph.errors import InputError, ThemeGraphError
 from themegraph.graph.batch import Batch
 from themegraph.graph.schema import NODES, RELS
 from themegraph.loaders import refi
+from themegraph.loaders.refi.ids import unique_ids
 from themegraph.loaders.refi import choose_scheme, decode_text, qdc_batch, qdpx_batch
 from themegraph.exports.refi import export_qdc, export_qdpx
 
@@ -453,14 +454,14 @@ def test_member_names_that_escape_the_archive_refuse_it(tmp_path, name):
 
 
 def test_too_many_members_is_refused_before_reading_any(tmp_path, monkeypatch):
-    monkeypatch.setattr(refi, "MAX_MEMBERS", 5)
+    monkeypatch.setattr(refi.archive, "MAX_MEMBERS", 5)
     members = {"project.qde": project_xml("")} | {f"sources/{i}.txt": b"x" for i in range(5)}
     with pytest.raises(InputError, match="6 members, more than the 5"):
         qdpx_batch(zip_members(tmp_path / "many.qdpx", members), "t")
 
 
 def test_a_member_that_unpacks_past_the_size_cap_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(refi, "MAX_BYTES", 1_000_000)
+    monkeypatch.setattr(refi.archive, "MAX_BYTES", 1_000_000)
     bomb = project_xml("<!--" + " " * 2_000_000 + "-->")
     path = zip_members(tmp_path / "bomb.qdpx", {"project.qde": bomb})
     assert path.stat().st_size < 20_000  # two megabytes packed into a few kilobytes
@@ -469,7 +470,7 @@ def test_a_member_that_unpacks_past_the_size_cap_is_refused(tmp_path, monkeypatc
 
 
 def test_sources_count_against_the_same_size_cap(tmp_path, monkeypatch):
-    monkeypatch.setattr(refi, "MAX_BYTES", 10_000)
+    monkeypatch.setattr(refi.archive, "MAX_BYTES", 10_000)
     body = '<Sources><TextSource guid="s-1" name="a" plainTextPath="internal://a.txt"/></Sources>'
     path = zip_members(tmp_path / "big.qdpx", {"project.qde": project_xml(body), "sources/a.txt": b"a" * 20_000})
     with pytest.raises(InputError, match="sources/a.txt unpacks past the limit"):
@@ -539,6 +540,6 @@ def test_external_sources_are_never_opened(tmp_path):
 
 
 def test_identical_names_are_told_apart_deterministically():
-    ids = refi.unique_ids("s", "code", [["x", "a x"], ["x", "b x"], ["y"], ["z", "q z"], ["z", "q z"]])
+    ids = unique_ids("s", "code", [["x", "a x"], ["x", "b x"], ["y"], ["z", "q z"], ["z", "q z"]])
     assert ids == ["s/code/a-x", "s/code/b-x", "s/code/y", "s/code/q-z", "s/code/q-z-2"]
     assert re.fullmatch(r"[0-9a-f-]{36}", refi.guid_for("s/code/a-x"))
