@@ -12,7 +12,9 @@ import typer
 from ..graph.open import open_store
 from .common import app, err
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "mandatory-therapy"
+#: Shipped inside the package (themegraph/examples links to the repository's examples/), so the
+#: demo works from an installed wheel as well as from a checkout.
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"
 
 
 @app.command()
