@@ -4,11 +4,13 @@ parameter parsing, and handing a batch to the store."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
+from .. import progress
 from ..graph.open import open_store
 from ..graph.store import Store
 from ..output import Format
@@ -68,11 +70,15 @@ def main(
         Optional[str],
         typer.Option("--neo4j", help="Neo4j URI, e.g. bolt://127.0.0.1:7687 [env NEO4J_URI]; credentials from env."),
     ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every warning, not three of each kind.")] = False,
 ):
     """Global options choose the store: embedded Ladybug (default) or Neo4j."""
     if db and neo4j:
         raise typer.BadParameter("give --db or --neo4j, not both")
     ctx.obj = Target(db, neo4j)
+    progress.set_quiet(quiet)
+    _shown["verbose"] = verbose
 
 
 def parse_params(pairs: list[str] | None) -> dict:
@@ -95,7 +101,7 @@ def apply_batch(target: Target, batch, *, dry_run: bool = False, force: bool = F
     if dry_run:
         err.print(f"{batch.source}: valid ({counts}); nothing written (--dry-run)")
         return
-    with target.open() as store:
+    with target.open() as store, progress.track(f"writing {batch.source}", batch.size(), console=err):
         report = store.apply(batch, force=force)
     err.print(report.summary())
 
@@ -111,6 +117,36 @@ DepthOpt = Annotated[
 ]
 
 
+#: How many warnings of one kind are shown without --verbose.
+SHOWN_PER_KIND = 3
+_shown = {"verbose": False}
+
+
+def warning_kind(warning: str) -> str:
+    """What a warning says, without where (the text before the first ': ') nor the values in it
+    (quoted text and numbers): 'refs.ris, record 9: keyword 'x' ...' and 'refs.ris, record 12:
+    keyword 'y' ...' are one kind."""
+    _, sep, message = warning.partition(": ")
+    return re.sub(r"\d[\d,.]*", "#", re.sub(r"'[^']*'|\"[^\"]*\"", "…", message if sep else warning))
+
+
+def summarise(warnings: list[str], verbose: bool = False) -> list[str]:
+    """The lines to print: every warning with ``verbose``; otherwise, kind by kind in order of first
+    appearance, the first ``SHOWN_PER_KIND`` of each and a count of the rest."""
+    if verbose:
+        return [f"Warning: {w}" for w in warnings]
+    kinds: dict[str, list[str]] = {}
+    for w in warnings:
+        kinds.setdefault(warning_kind(w), []).append(w)
+    lines = []
+    for same in kinds.values():
+        lines += [f"Warning: {w}" for w in same[:SHOWN_PER_KIND]]
+        if len(same) > SHOWN_PER_KIND:
+            lines.append(f"Warning: ... and {len(same) - SHOWN_PER_KIND:,} more like this; --verbose lists them")
+    return lines
+
+
 def warn(warnings: list[str]) -> None:
-    for warning in warnings:
-        err.print(f"Warning: {warning}", markup=False)
+    """Print warnings to stderr, repeated ones counted (see ``summarise``)."""
+    for line in summarise(warnings, _shown["verbose"]):
+        err.print(line, markup=False)

@@ -16,33 +16,37 @@ import fcntl
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ladybug
-import pyarrow as pa
 
 from ..errors import StoreError
 from .schema import BOOL, FLOAT, INT, STRINGS, NodeKind, RelKind, ladybug_ddl
 from .store import Store
 from .writer import LoadReport
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 #: Ladybug's page cache.  Its default is most of the machine's memory, which a long load then
 #: fills; a fixed budget keeps a laptop usable (THEMEGRAPH_BUFFER_POOL_MB overrides it).
 BUFFER_POOL_BYTES = int(os.environ.get("THEMEGRAPH_BUFFER_POOL_MB", "2048")) * 1024 * 1024
-
-_ARROW = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), STRINGS: pa.list_(pa.string())}
-
 
 def _arrow(columns: list[tuple[str, str]], rows: list[dict], constants: dict | None = None) -> pa.Table:
     """An Arrow table with the given (name, ladybug type) columns, in that order.
 
     A missing key is a null; a column in ``constants`` takes one value for every row.  Built
     column by column (five times faster than ``pa.Table.from_pylist`` on row dicts), in
-    ``columns`` order, as COPY needs.
+    ``columns`` order, as COPY needs.  pyarrow is imported here, not at start-up: reading
+    commands (``stats``, queries) never need it.
     """
+    import pyarrow as pa
+
+    types = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), STRINGS: pa.list_(pa.string())}
     constants = constants or {}
     arrays = {}
     for name, ladybug_type in columns:
-        type_ = _ARROW.get(ladybug_type, pa.string())
+        type_ = types.get(ladybug_type, pa.string())
         values = [constants[name]] * len(rows) if name in constants else [r.get(name) for r in rows]
         arrays[name] = pa.array(values, type=type_)
     return pa.table(arrays)
@@ -73,6 +77,8 @@ class _Ops:
         self.conn = conn
 
     def _ids_table(self, ids) -> pa.Table:
+        import pyarrow as pa
+
         return pa.table({"key": pa.array(list(ids), type=pa.string())})
 
     def delete_source_rels(self, rel: RelKind, source: str) -> None:
@@ -126,6 +132,8 @@ class _Ops:
             return
         columns = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in rel.columns]
         parts = [_arrow(columns, rows, stamp) for rows, stamp in segments if rows]
+        import pyarrow as pa
+
         tbl = pa.concat_tables(parts).rename_columns(["from", "to"] + [p.name for p in rel.columns])  # noqa: F841
         self.conn.execute(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
 

@@ -20,6 +20,7 @@ import datetime as _dt
 import json
 from dataclasses import dataclass, field
 
+from .. import progress
 from ..errors import StoreError
 from .batch import Batch
 from .schema import NODE_KINDS, NODES, RELS, NodeKind, RelKind, rel_kind
@@ -191,6 +192,7 @@ def write_batches(ops: WriteOps, batches: list[Batch], loaded_at: str) -> list[L
                 updates.append(new)
         ops.insert_nodes(kind, inserts)
         ops.update_nodes(kind, updates)
+        progress.advance(sum(len(b.nodes.get(kind.name, {})) for b in batches))  # as Batch.size counts
         changed = {r["id"] for r in inserts} | {r["id"] for r in updates}
         for batch in batches:
             ids = batch.nodes.get(kind.name, {}) if kind.name != "Source" else {batch.source: None}
@@ -207,6 +209,7 @@ def write_batches(ops: WriteOps, batches: list[Batch], loaded_at: str) -> list[L
     for (type_, src, dst), rows in grouped.items():
         try:
             ops.insert_rels(rel_kind(type_), src, dst, rows)
+            progress.advance(sum(len(part) for part, _ in rows))
         except MissingEndpoint:
             check_endpoints(ops, batches)  # raises, naming the missing nodes
             raise

@@ -1,0 +1,174 @@
+"""Progress bars on stderr and the summary of repeated warnings (issue #15)."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from conftest import EXAMPLE
+from themegraph import progress
+from themegraph.cli import app
+from themegraph.cli.common import summarise, warning_kind
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def console(terminal: bool) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, force_terminal=terminal, width=140, color_system=None), out
+
+
+@pytest.fixture(autouse=True)
+def loud():
+    progress.set_quiet(False)
+    yield
+    progress.set_quiet(False)
+
+
+def last_frame(text: str) -> str:
+    """The bar as last drawn (rich redraws it in place with carriage returns)."""
+    return ANSI.sub("", text).replace("\r", "\n").strip().splitlines()[-1]
+
+
+def test_a_bar_on_a_terminal_shows_rows_done_rate_and_time_left():
+    con, out = console(terminal=True)
+    with progress.track("writing study:x", 1_500, console=con, show_after=0):
+        progress.advance(1_000)
+        progress.advance(500)
+    frame = last_frame(out.getvalue())
+    assert frame.startswith("writing study:x ")
+    assert " 100% 1,500/1,500 rows " in frame
+    assert re.search(r" [\d,]+ rows/s left 0:00:00$", frame), frame
+
+
+def test_a_bar_of_bytes_shows_sizes_and_speed():
+    con, out = console(terminal=True)
+    with progress.track("reading refs.bib", 2_000_000, "bytes", console=con, show_after=0):
+        progress.advance(2_000_000)
+    frame = last_frame(out.getvalue())
+    assert " 100% 2.0/2.0 MB " in frame
+    assert re.search(r" [\d.]+ [kMG]?B/s left 0:00:00$", frame), frame
+
+
+def test_nothing_is_drawn_when_stderr_is_not_a_terminal():
+    con, out = console(terminal=False)
+    with progress.track("writing", 10, console=con, show_after=0) as bar:
+        progress.advance(10)
+    assert out.getvalue() == ""
+    assert bar.done == 10
+
+
+def test_nothing_is_drawn_with_quiet():
+    progress.set_quiet(True)
+    con, out = console(terminal=True)
+    with progress.track("writing", 10, console=con, show_after=0):
+        progress.advance(10)
+    assert out.getvalue() == ""
+
+
+def test_work_shorter_than_a_second_draws_nothing():
+    con, out = console(terminal=True)
+    with progress.track("writing", 10, console=con):
+        progress.advance(10)
+    assert out.getvalue() == ""
+
+
+def test_advance_reports_to_the_innermost_bar_and_is_harmless_without_one():
+    progress.advance(5)  # no bar open: nothing happens
+    con, _ = console(terminal=False)
+    with progress.track("outer", 10, console=con) as outer:
+        with progress.track("inner", 10, console=con) as inner:
+            progress.advance(3)
+        progress.advance(2)
+    assert (outer.done, inner.done) == (2, 3)
+
+
+def test_a_load_reports_every_row_of_the_batch_to_its_bar(tmp_path, monkeypatch):
+    """The writer reports node and relation rows as it writes them: the bar ends at the batch's size."""
+    from themegraph.graph.open import open_store
+    from themegraph.loaders.study import read_study
+
+    batch = read_study(EXAMPLE)
+    con, _ = console(terminal=False)
+    with open_store(db=str(tmp_path / "kb.db")) as store, progress.track("writing", batch.size(), console=con) as bar:
+        store.apply(batch)
+    assert bar.done == batch.size() == 1_485
+
+
+# --- warnings ------------------------------------------------------------------------------------------
+
+RIS = [f"refs.ris, record {i} (line {i * 14}): keyword continuation line 'term {i}' read as a keyword"
+       for i in range(1, 2_050)]
+
+
+def test_repeated_warnings_of_one_kind_show_three_and_count_the_rest():
+    lines = summarise(RIS)
+    assert lines == [f"Warning: {w}" for w in RIS[:3]] + [
+        "Warning: ... and 2,046 more like this; --verbose lists them"]
+
+
+def test_verbose_lists_every_warning():
+    assert summarise(RIS, verbose=True) == [f"Warning: {w}" for w in RIS]
+
+
+def test_kinds_are_summarised_separately_in_order_of_first_appearance():
+    keys = [f"refs.bib:{n}: duplicate key 'k{n}' (first at refs.bib:{n - 1}); entry skipped" for n in range(10, 15)]
+    mixed = [RIS[0], keys[0], RIS[1], keys[1], keys[2], keys[3], RIS[2], keys[4], "refs.bib:3: entry 'x' has no year"]
+    assert summarise(mixed) == [
+        f"Warning: {RIS[0]}", f"Warning: {RIS[1]}", f"Warning: {RIS[2]}",
+        f"Warning: {keys[0]}", f"Warning: {keys[1]}", f"Warning: {keys[2]}",
+        "Warning: ... and 2 more like this; --verbose lists them",
+        "Warning: refs.bib:3: entry 'x' has no year",
+    ]
+
+
+def test_a_warning_kind_leaves_out_the_place_and_the_values():
+    assert warning_kind(RIS[0]) == warning_kind(RIS[1_000]) == "keyword continuation line … read as a keyword"
+    assert warning_kind("refs.bib:3: entry 'x' has no year") != warning_kind("refs.bib:3: entry 'x' has no title")
+
+
+def test_the_cli_summarises_warnings_unless_verbose(tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("".join(f"@article{{same,\n  title = {{Title {i}}},\n  author = {{Doe, J.}},\n  year = {{2001}}\n}}\n\n"
+                           for i in range(6)), encoding="utf-8")
+    runner = CliRunner()
+
+    def warnings(*options):
+        result = runner.invoke(app, ["--db", str(tmp_path / "kb.db"), *options, "load", "refs", str(bib)])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+
+    every = warnings("--verbose")
+    assert len(every) == 5 and all("duplicate key 'same'" in line for line in every)
+    assert warnings("--quiet") == every[:3] + ["Warning: ... and 2 more like this; --verbose lists them"]
+
+
+# --- start-up ------------------------------------------------------------------------------------------
+
+HEAVY = ("pandas", "pyarrow", "networkx", "matplotlib", "numpy", "neo4j", "ladybug")
+
+
+def modules_after(args: list[str]) -> list[str]:
+    """Which heavy libraries a fresh interpreter has imported after running the CLI with ``args``."""
+    code = ("import sys\nfrom themegraph.cli import app\n"
+            f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return eval(out.stdout.strip().splitlines()[-1])
+
+
+def test_help_imports_no_heavy_library():
+    assert modules_after(["--help"]) == []
+
+
+def test_stats_on_the_embedded_store_imports_only_ladybug(tmp_path):
+    db = str(tmp_path / "kb.db")
+    subprocess.run([sys.executable, "-m", "themegraph", "--db", db, "--quiet", "load", "study", str(EXAMPLE)],
+                   check=True, capture_output=True)
+    assert modules_after(["--db", db, "stats"]) == ["ladybug"]
