@@ -1,0 +1,173 @@
+"""Gold lists of in-text citations, built from a manuscript's *source*, never from the extractor.
+
+For each manuscript of the corpus (``tests/data/citations/manifest.yaml``) the source (R Markdown,
+Markdown or LaTeX) is parsed by pandoc into its syntax tree, where every citation is a ``Cite``
+element holding citation keys (``[@bordin1979; @horvath1993]``, ``@bordin1979``,
+``\\citep{bordin1979}``).  Each key is resolved through the manuscript's own .bib (converted to
+CSL-JSON by pandoc) to its first author's family name (or a body's literal name) and year.  Code
+chunks, comments and YAML metadata are not text, so keys in them are not counted; a papaja
+``cite_r()`` call counts every entry of the R-references file it names.
+
+The gold then keeps only works that the *rendered* text really shows: a work whose first author's
+name is nowhere in the rendered body (before its reference list) was cited in a part that was not
+rendered (an unevaluated chunk, a commented-out paragraph) and is dropped, with its key listed.
+
+    .venv/bin/python -m bench.citation_gold CORPUS_DIR     # rewrites tests/data/citations/*.gold.json
+
+Needs pandoc (>= 2.11) on PATH; the gold lists it writes are committed, so scoring does not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parents[1] / "tests" / "data" / "citations"
+MANIFEST = HERE / "manifest.yaml"
+#: a knitr code chunk: its code is not text, and pandoc cannot parse its header
+_CHUNK = re.compile(r"(?ms)^[ \t]*```+[ \t]*\{[A-Za-z][^\n]*\n.*?^[ \t]*```+[ \t]*$")
+_REFERENCE_HEADING = re.compile(r"(?mi)^[ \t]*(?:#+\s*)?(?:references|bibliography)[ \t]*$")
+
+
+def fold(text: str) -> str:
+    """Letters only, lower case, accents dropped: how names are compared across source and rendering."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isalpha()).lower()
+
+
+def pandoc_json(args: list[str], text: str | None = None) -> object:
+    """Run pandoc with ``args`` (JSON output) and parse what it prints."""
+    done = subprocess.run(["pandoc", *args], input=text, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def bib_works(path: Path) -> dict[str, dict]:
+    """``{key: {"first": family or literal name, "year": "2016" or "n.d.", "title": ...}}`` of a .bib."""
+    works = {}
+    for entry in pandoc_json(["-f", "bibtex", "-t", "csljson", str(path)]):
+        authors = entry.get("author") or entry.get("editor") or []
+        first = authors[0] if authors else {}
+        name = first.get("family") or first.get("literal") or ""
+        if first.get("non-dropping-particle"):
+            name = f"{first['non-dropping-particle']} {name}"
+        parts = (entry.get("issued") or {}).get("date-parts") or [[]]
+        year = str(parts[0][0]) if parts and parts[0] else "n.d."
+        works[entry["id"]] = {"first": name, "year": year, "title": entry.get("title", "")}
+    return works
+
+
+def _plain(inlines: list) -> str:
+    """The text of a list of pandoc inlines (for headings)."""
+    out = []
+    for node in inlines:
+        kind, content = node.get("t"), node.get("c")
+        if kind == "Str":
+            out.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif kind in ("Emph", "Strong", "SmallCaps", "Underline", "Strikeout", "Superscript", "Subscript"):
+            out.append(_plain(content))
+        elif kind in ("Quoted", "Span", "Link"):
+            out.append(_plain(content[1]))
+    return "".join(out)
+
+
+def source_citations(source: Path) -> tuple[list[dict], bool]:
+    """Every citation key of the source in order, with its mode and the heading above it;
+    and whether the source calls papaja's ``cite_r()``."""
+    reader = "latex" if source.suffix.lower() == ".tex" else "markdown"
+    text = source.read_text(encoding="utf-8")
+    calls_cite_r = "cite_r(" in text
+    if reader == "markdown":  # knitr chunk headers ("```{r setup, include = FALSE}") are not pandoc syntax
+        text = _CHUNK.sub("", text)
+    tree = pandoc_json(["-f", reader, "-t", "json"], text)
+    found: list[dict] = []
+    heading: list[str | None] = [None]
+
+    words: list[str] = []  # the words of the text so far, for names written before "[-@key]"
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            kind = node.get("t")
+            if kind == "Header":
+                heading[0] = _plain(node["c"][2]).strip()
+            elif kind == "Str":
+                words.append(node["c"])
+            if kind == "Cite":
+                for citation in node["c"][0]:
+                    mode = citation["citationMode"]["t"]
+                    item = {"key": citation["citationId"], "mode": mode, "section": heading[0]}
+                    if mode == "SuppressAuthor":  # "Spradley [-@tannenbaum1980]": the writer typed the name
+                        item["written"] = [w.strip(",;:()'’s") for w in words[-6:] if w[:1].isupper()]
+                    found.append(item)
+                return
+            if kind in ("CodeBlock", "RawBlock", "Code", "RawInline", "Math"):
+                return
+            walk(node.get("c"))
+
+    walk(tree["blocks"])
+    return found, calls_cite_r
+
+
+def rendered_body(path: Path) -> str:
+    """The rendered text up to its reference list (the list names every work, cited or not)."""
+    if path.suffix.lower() == ".pdf":
+        from pypdf import PdfReader
+
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    else:
+        text = path.read_text(encoding="utf-8")
+    headings = list(_REFERENCE_HEADING.finditer(text))
+    return text[: headings[-1].start()] if headings else text
+
+
+def build(entry: dict, corpus: Path) -> dict:
+    """The gold list of one manuscript of the manifest."""
+    folder = corpus / entry["id"]
+    works = bib_works(folder / "refs.bib")
+    cited, calls_cite_r = source_citations(folder / entry["source"])
+    if calls_cite_r and (folder / "rrefs.bib").exists():
+        cited += [{"key": key, "mode": "NormalCitation", "section": None} for key in bib_works(folder / "rrefs.bib")]
+    body = fold(rendered_body(folder / entry["shown_in"]))
+    occurrences, not_works, not_shown = [], set(), set()
+    for item in cited:
+        work = works.get(item["key"])
+        if work is None:  # "[@fig:design]", "[@sec:methods]": cross-references, not works
+            not_works.add(item["key"])
+            continue
+        names = [work["first"], *item.get("written", [])]
+        if not any(name and fold(name) in body for name in names):
+            not_shown.add(item["key"])
+            continue
+        occurrences.append({**item, "first": work["first"], "year": work["year"]})
+    return {
+        "id": entry["id"],
+        "occurrences": occurrences,
+        "works": {o["key"]: {k: works[o["key"]][k] for k in ("first", "year", "title")} for o in occurrences},
+        "keys_not_in_bib": sorted(not_works),
+        "works_not_rendered": sorted(not_shown),
+    }
+
+
+def main(argv: list[str]) -> None:
+    corpus = Path(argv[0]) if argv else Path("/work/citations-corpus")
+    for entry in yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["manuscripts"]:
+        gold = build(entry, corpus)
+        out = HERE / f"{entry['id']}.gold.json"
+        out.write_text(json.dumps(gold, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{entry['id']}: {len(gold['occurrences'])} occurrences of {len(gold['works'])} works "
+              f"({len(gold['works_not_rendered'])} cited works not rendered, "
+              f"{len(gold['keys_not_in_bib'])} keys not in the .bib)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
