@@ -28,6 +28,14 @@ KNOWN_CYCLES = {
     ("themegraph.literature.citations", "themegraph.literature.stance"): "#14",
 }
 
+#: What the lower rooms may import (docs/architecture.md): the knowledge base and the file formats
+#: never depend on the work rooms (loaders, review, exports, queries, maps) or the doors (cli, api).
+LOWER_ROOMS = {
+    "graph": {"graph", "errors", "progress"},
+    "readers": {"readers", "graph", "errors", "progress"},
+    "literature": {"literature", "readers", "graph", "errors", "progress"},
+}
+
 #: Top-level names of the database drivers: only the stores under themegraph/graph/ import them.
 DRIVERS = {"neo4j", "ladybug"}
 
@@ -181,3 +189,20 @@ def test_drivers_are_imported_only_under_graph():
         if target.split(".")[0] in DRIVERS
     ]
     assert not outside, "driver imports outside themegraph/graph/:\n" + "\n".join(outside)
+
+
+def room(module: str) -> str:
+    """``themegraph.graph.schema`` -> ``graph``; ``themegraph.errors`` -> ``errors``."""
+    return module.split(".")[1] if "." in module else module
+
+
+def test_lower_rooms_import_no_upper_one():
+    graph = import_graph()
+    upward = [
+        f"{MODULES[name].relative_to(PACKAGE.parent)}:{line} imports {target}"
+        for name, targets in graph.items()
+        if room(name) in LOWER_ROOMS
+        for target, line in sorted(targets.items())
+        if room(target) not in LOWER_ROOMS[room(name)]
+    ]
+    assert not upward, "imports from a lower room up (docs/architecture.md):\n" + "\n".join(upward)
