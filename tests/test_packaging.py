@@ -15,6 +15,7 @@ import sys
 import sysconfig
 import zipfile
 from email.parser import Parser
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The wheel built from a copy of the working tree (the build writes nothing into the tree)."""
+    have = tuple(int(part) for part in version("setuptools").split(".")[:2])
+    assert have >= (77, 0), f"setuptools {version('setuptools')} is too old to build offline: pip install -e '.[test]'"
     tmp = tmp_path_factory.mktemp("build")
     src = tmp / "src"
     src.mkdir()
