@@ -1,6 +1,7 @@
 """Named queries answer the example's questions with values checked by hand against the paper."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -9,7 +10,8 @@ import pytest
 from conftest import EXAMPLE
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
-from themegraph.queries.catalog import CatalogError, parse
+from themegraph.graph.schema import RELS
+from themegraph.queries.catalog import CatalogError, expand, parse
 
 
 @pytest.fixture
@@ -132,7 +134,8 @@ def test_catalogue_headers_are_validated(tmp_path):
 def test_every_catalogue_query_declares_a_question_and_runs(kb):
     for name, query in catalog.catalog().items():
         assert query.question.endswith("?"), name
-        run(kb, name)  # defaults are valid on both stores
+        nodes = {p.name: "PB" for p in query.params if p.type == "node"}  # a node has no default
+        run(kb, name, **nodes)  # defaults are valid on both stores
 
 
 def test_query_cli_list_run_and_out_file(store_args, store_factory, tmp_path):
@@ -174,3 +177,81 @@ def test_docs_show_every_query():
     text = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
     missing = [name for name in catalog.catalog() if f"## `{name}`" not in text]
     assert not missing, f"docs/queries.md lacks {missing}"
+
+
+# --- parameters, schema-derived text, empty answers ------------------------------------------
+
+
+def test_path_follows_every_declared_relation_but_the_hubs():
+    query = catalog.get("path")
+    expected = [r.name for r in RELS if r.name != "IN_STUDY"]  # the study hub, and only it
+    for text in (query.cypher, *query.variants.values()):
+        types = re.search(r"\[:([A-Z_|]+)\*", expand(text, {"from": "Participant", "to": "Construct"})).group(1)
+        assert types.split("|") == expected
+    assert "_Staged" not in query.cypher  # nodes are matched by a declared label, never unlabelled
+
+
+def test_path_to_a_name_that_matches_nothing_suggests_the_closest(kb):
+    with pytest.raises(CatalogError) as caught:
+        run(kb, "path", **{"from": "PB", "to": "goals"})
+    assert str(caught.value) == (
+        "parameter 'to': no node has the id or name 'goals'; did you mean: 'Goals', 'joint goals', "
+        "'Establishing goals', 'Goals as motivation', 'Goals to improve clients life'?"
+    )
+
+
+def test_text_values_are_parsed_once_from_the_declared_type():
+    quotes, links = catalog.get("quote-search"), catalog.get("theory-links")
+    assert quotes.bind_text({"words": ["1979"]})["words"] == ["1979"]
+    assert quotes.bind_text({"words": ["trust,their"]})["words"] == ["trust", "their"]
+    assert quotes.bind_text({"words": ["Trust", "their own"]})["words"] == ["trust", "their", "own"]
+    assert links.bind_text({"theory": ["null"]})["theory"] == "null"  # text stays text
+    assert links.bind_text({"theory": ["1.50"]})["theory"] == "1.50"
+    assert links.bind_text({"stance": ["CHALLENGES"]})["stance"] == "challenges"
+    assert catalog.get("most-cited").bind_text({"top": ["3"]})["top"] == 3
+    with pytest.raises(CatalogError, match=re.escape(
+        "parameter 'stance' must be one of supports, extends, challenges (or empty for all); got 'likes'"
+    )):
+        links.bind_text({"stance": ["likes"]})
+    with pytest.raises(CatalogError, match=re.escape("parameter 'top' must be int, got '1.5'")):
+        catalog.get("most-cited").bind_text({"top": ["1.5"]})
+    with pytest.raises(CatalogError, match=re.escape("parameter 'theory' takes one value, got 2")):
+        links.bind_text({"theory": ["a", "b"]})
+
+
+def test_levels_match_in_any_case_and_are_checked_against_the_data(kb):
+    final = run(kb, "theme-prevalence", level="Final")
+    assert len(final) == 5 and {r["level"] for r in final} == {"final"}
+    with pytest.raises(CatalogError, match=re.escape(
+        "parameter 'level': no Theme has level 'Finale'; values loaded: emerging, final"
+    )):
+        run(kb, "theme-prevalence", level="Finale")
+
+
+def test_an_empty_answer_says_why(kb):
+    assert run(kb, "theory-links", theory="zzz") == []
+    assert catalog.explain_empty(kb, "theory-links", catalog.get("theory-links").bind({"theory": "zzz"})) == (
+        'no rows: nothing matches theory="zzz"'
+    )
+
+
+def test_an_empty_store_answers_that_it_holds_nothing_of_the_kind(store):
+    bound = catalog.get("most-cited").bind({})
+    assert catalog.explain_empty(store, "most-cited", bound) == (
+        "no rows: the knowledge base holds no Study, Work, CITES (the query 'most-cited' reads them)"
+    )
+
+
+def test_catalogue_refuses_labels_and_types_the_schema_does_not_declare(tmp_path):
+    head = "// name: q\n// question: Why?\n// columns: a\n"
+    for body, message in [
+        ("MATCH (n:Thema) RETURN n.id AS a", "Thema not declared in graph/schema.py"),
+        ("MATCH (n:Theme)-[:PART_OFF|IN_THEME]->() RETURN n.id AS a", "PART_OFF not declared"),
+        ("MATCH (n:Theme) WHERE n.kind = 'Them' RETURN n.id AS a", "Them not declared"),
+        ("MATCH (n:Theme)-[:{{stance_relz}}]->() RETURN n.id AS a", "unknown marker {{stance_relz}}"),
+    ]:
+        (tmp_path / "q.cypher").write_text(head + body)
+        with pytest.raises(CatalogError, match=re.escape(message)):
+            parse(tmp_path / "q.cypher")
+    (tmp_path / "q.cypher").write_text(head + "MATCH (n:Theme)-[:IN_THEME]-() WHERE n.name = 'Thema' RETURN n.id AS a")
+    assert parse(tmp_path / "q.cypher").labels == {"Theme"}  # words inside strings are not labels

@@ -9,12 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
 import sys
+import textwrap
 from enum import Enum
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from .errors import ThemeGraphError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,6 +29,13 @@ class Format(str, Enum):
     csv = "csv"
     json = "json"
     markdown = "markdown"
+
+
+BY_SUFFIX = {".csv": Format.csv, ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
+#: Width of a table when stdout is not a terminal (and COLUMNS is not set).
+PIPE_WIDTH = 100
+#: Narrowest a table column may get; below it, one record per block reads better.
+MIN_COLUMN = 14
 
 
 def neutralise(value):
@@ -41,8 +53,6 @@ def cell_text(value) -> str:
         return "; ".join(cell_text(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
     return str(value)
 
 
@@ -56,8 +66,8 @@ def columns_of(rows: list[dict], columns: list[str] | None = None) -> list[str]:
     return list(seen)
 
 
-def render(rows: list[dict], fmt: Format | str, columns: list[str] | None = None) -> str:
-    """The rows as text in ``fmt``."""
+def render(rows: list[dict], fmt: Format | str, columns: list[str] | None = None, width: int | None = None) -> str:
+    """The rows as text in ``fmt`` (a table ``width`` characters wide: the terminal's by default)."""
     fmt = Format(fmt)
     cols = columns_of(rows, columns)
     if fmt is Format.json:
@@ -74,14 +84,43 @@ def render(rows: list[dict], fmt: Format | str, columns: list[str] | None = None
         lines = ["| " + " | ".join(esc(c) for c in cols) + " |", "|" + "---|" * len(cols)]
         lines += ["| " + " | ".join(esc(row.get(c)) for c in cols) + " |" for row in rows]
         return "\n".join(lines) + "\n"
+    return _table(rows, cols, width or output_width())
+
+
+def output_width() -> int:
+    """The terminal's width, or (piped to a file or program) COLUMNS or ``PIPE_WIDTH``."""
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return int(os.environ.get("COLUMNS") or 0) or PIPE_WIDTH
+
+
+def _table(rows: list[dict], cols: list[str], width: int) -> str:
+    """A table that fits ``width``, cells wrapped at spaces; one record per block when there
+    are too many columns for that (a table drawn wider than the terminal breaks mid-word)."""
+    if len(cols) * (MIN_COLUMN + 3) > width:
+        return _blocks(rows, cols, width)
     table = Table(show_lines=False)
     for c in cols:
-        table.add_column(c, overflow="fold")
+        table.add_column(c, overflow="fold")  # only a word longer than its column is folded
     for row in rows:
         table.add_row(*(cell_text(row.get(c)) for c in cols), style=None)
-    console = Console(file=io.StringIO(), width=max(100, Console().width), record=True, markup=False)
+    console = Console(file=io.StringIO(), width=width, record=True, markup=False)
     console.print(table)
     return console.export_text()
+
+
+def _blocks(rows: list[dict], cols: list[str], width: int) -> str:
+    """Each record as ``column: value`` lines, wrapped at spaces, records apart by a blank line."""
+    key = max(len(c) for c in cols) + 2
+    out = []
+    for row in rows:
+        for c in cols:
+            text = cell_text(row.get(c))
+            lines = textwrap.wrap(text, max(width - key, 20), break_long_words=False) or [""]
+            out.append(f"{c + ':':<{key}}{lines[0]}".rstrip())
+            out += [" " * key + line for line in lines[1:]]
+        out.append("")
+    return "\n".join(out)
 
 
 def emit(rows: list[dict], fmt: Format | str, columns: list[str] | None = None) -> None:
@@ -103,7 +142,14 @@ def write_file(rows: list[dict], path: Path, columns: list[str] | None = None) -
             ws.append([neutralise(cell_text(row.get(c))) for c in cols])
         wb.save(path)
         return
-    by_suffix = {".csv": Format.csv, ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
-    if suffix not in by_suffix:
-        raise ValueError(f"cannot tell the format of {path}: use .csv, .json, .md or .xlsx")
-    path.write_text(render(rows, by_suffix[suffix], columns), encoding="utf-8")
+    path.write_text(render(rows, check_suffix(path), columns), encoding="utf-8")
+
+
+def check_suffix(path: Path) -> Format | None:
+    """The format a file's extension asks for (None: .xlsx); any other extension is an error."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return None
+    if suffix not in BY_SUFFIX:
+        raise ThemeGraphError(f"cannot tell the format of {path}: use .csv, .json, .md, .txt or .xlsx")
+    return BY_SUFFIX[suffix]

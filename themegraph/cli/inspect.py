@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Annotated
 
@@ -37,9 +38,34 @@ def cypher(
     """Run a read-only Cypher query with parameters and print its rows."""
     params = parse_params(param)
     with ctx.obj.open(read_only=True) as store:
-        rows = store.query(query, params)
+        try:
+            rows = store.query(query, params)
+        except ThemeGraphError as exc:
+            hint = dialect_hint(store.name, query, str(exc))
+            raise ThemeGraphError(f"{exc}{hint}") from None
         columns = list(rows[0]) if rows else store.columns_of(query, params)
     emit(rows, fmt, columns)
+
+
+#: Neo4j functions the embedded store spells differently, and what to write instead.
+LADYBUG_SPELLINGS = {
+    "type": "the embedded store has no type(r): write label(r), or r.kind, which works on both stores",
+    "labels": "on the embedded store labels(n) is one label, not a list: write label(n), or n.kind, "
+              "which works on both stores",
+    "elementid": "the embedded store has no elementId(n): write id(n), or n.id, which works on both stores",
+}
+_CALL = re.compile(r"\b(type|labels|elementId)\s*\(", re.IGNORECASE)
+_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def dialect_hint(store_name: str, query: str, message: str) -> str:
+    """For a query the embedded store refused: what to write instead of the Neo4j functions
+    it uses (outside string literals) and the error names, as '; ...' sentences, or ''."""
+    if store_name != "ladybug":
+        return ""
+    used = dict.fromkeys(m.group(1).lower() for m in _CALL.finditer(_STRING.sub("''", query)))
+    named = message.upper()
+    return "".join(f"; {LADYBUG_SPELLINGS[name]}" for name in used if name.upper() in named)
 
 
 @app.command("schema")
@@ -55,7 +81,10 @@ def schema_cmd(fmt: FormatOpt = Format.table):
 def sources(ctx: typer.Context, fmt: FormatOpt = Format.table):
     """List every recorded load (source, loader, file, when, rows per kind)."""
     with ctx.obj.open(read_only=True) as store:
-        emit(store.sources(), fmt, ["source", "loader", "path", "loaded_at", "counts"])
+        rows = store.sources()
+    if fmt is Format.json:  # rows per kind as an object, not as a string of JSON
+        rows = [{**r, "counts": json.loads(r["counts"]) if r.get("counts") else {}} for r in rows]
+    emit(rows, fmt, ["source", "loader", "path", "loaded_at", "counts"])
 
 
 @app.command()

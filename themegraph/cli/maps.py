@@ -30,18 +30,24 @@ def map_cmd(
     open_: Annotated[bool, typer.Option("--open", help="Open the map in the default browser.")] = False,
 ):
     """Draw an interactive map (offline HTML) or a static figure of the knowledge base."""
-    from ..maps import build_map, write_figure, write_html
+    from ..maps import build_map, why_empty, write_figure, write_html
 
     with ctx.obj.open(read_only=True) as store:
         try:
             data = build_map(store, kind, study=study, theme=theme, stance=stance)
         except ValueError as exc:
             raise ThemeGraphError(str(exc)) from None
-    if fmt is FigureFormat.html:
-        write_html(data, out)
-    else:
-        write_figure(data, out, fmt.value)
-    err.print(f"wrote {out}")
+        if not data.nodes:
+            raise ThemeGraphError(f"{why_empty(store, kind, study)}; nothing written")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt is FigureFormat.html:
+            write_html(data, out)
+        else:
+            write_figure(data, out, fmt.value)
+    except OSError as exc:
+        raise ThemeGraphError(f"cannot write {out}: {exc.strerror or exc}") from None
+    err.print(f"wrote {out}", markup=False)
     if open_:
         import webbrowser
 

@@ -9,8 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import ThemeGraphError
 from ..output import Format, emit
-from .common import FormatOpt, ParamOpt, err, parse_params, query_app
+from .common import FormatOpt, ParamOpt, err, query_app
 
 
 @query_app.command("list")
@@ -20,7 +21,10 @@ def query_list(fmt: FormatOpt = Format.table):
 
     rows = [q.describe() for q in catalog.catalog().values()]
     if fmt is not Format.json:
-        rows = [{**r, "params": [f"{p['name']}={json.dumps(p['default'])}" for p in r["params"]]} for r in rows]
+        rows = [
+            {**r, "params": [f"{p['name']}: {p['type']} = {json.dumps(p['default'])}" for p in r["params"]]}
+            for r in rows
+        ]
     emit(rows, fmt, ["name", "question", "params", "columns"])
 
 
@@ -42,17 +46,40 @@ def query_run(
         Optional[Path], typer.Option("--out", help="Write to a file instead: .csv, .json, .md or .xlsx.")
     ] = None,
 ):
-    """Run a named query with parameters and print (or save) its rows."""
-    from ..output import write_file
+    """Run a named query with parameters and print (or save) its rows.
+
+    Each -p value is read as the parameter's declared type (see `query list`); list parameters
+    take commas or a repeated -p; enumerations take any case.
+    """
+    from ..output import check_suffix, write_file
     from ..queries import catalog
 
     query = catalog.get(name)
-    params = {k: v for k, v in parse_params(param).items()}
-    query.bind(params)  # unknown or ill-typed parameters fail before the store is opened
-    with ctx.obj.open(read_only=True) as store:
-        rows = catalog.run(store, name, params)
     if out:
-        write_file(rows, out, list(query.columns))
-        err.print(f"wrote {len(rows)} rows to {out}")
+        check_suffix(out)
+    bound = query.bind_text(text_params(param))  # unknown or ill-typed values fail before the store opens
+    with ctx.obj.open(read_only=True) as store:
+        rows = catalog.run(store, name, bound=bound)
+        why = catalog.explain_empty(store, name, bound) if not rows else None
+    if out:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_file(rows, out, list(query.columns))
+        except OSError as exc:
+            raise ThemeGraphError(f"cannot write {out}: {exc.strerror or exc}") from None
+        err.print(f"wrote {len(rows)} rows to {out}", markup=False)
     else:
         emit(rows, fmt, list(query.columns))
+    if why:
+        err.print(why, markup=False)
+
+
+def text_params(pairs: list[str] | None) -> dict[str, list[str]]:
+    """``key=value`` options as each key's texts, in order (a key may repeat); never decoded here."""
+    given: dict[str, list[str]] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected key=value, got {pair!r}", param_hint="--param")
+        given.setdefault(key.strip(), []).append(value)
+    return given

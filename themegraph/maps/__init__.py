@@ -5,9 +5,9 @@
 and ``write_figure`` as a PNG or SVG for a paper.  (GraphML export lives in ``exports``.)
 """
 
-from .build import KINDS, build_map
+from .build import KINDS, build_map, why_empty
 from .figure import write_figure
 from .html import write_html
 from .model import MapData
 
-__all__ = ["KINDS", "MapData", "build_map", "write_figure", "write_html"]
+__all__ = ["KINDS", "MapData", "build_map", "why_empty", "write_figure", "write_html"]

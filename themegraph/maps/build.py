@@ -35,6 +35,35 @@ def build_map(
     return place(data)
 
 
+#: What each map draws, as (what it is called, a query counting it in ``$study`` or everywhere):
+#: an empty map names the first of these the knowledge base lacks.
+NEEDS = {
+    "themes": [("themes or codes", "MATCH (n:Theme) {where} RETURN count(n) AS n UNION ALL MATCH (n:Code) {where} RETURN count(n) AS n")],
+    "theory": [("findings", "MATCH (n:Finding) {where} RETURN count(n) AS n")],
+    "citations": [("citations (CITES: load the study's paper with `themegraph load paper`)",
+                   "MATCH (s:Study)-[c:CITES]->(:Work) {where_study} RETURN count(c) AS n")],
+    "participants": [
+        ("participants", "MATCH (n:Participant) {where} RETURN count(n) AS n"),
+        ("extracts with a speaker (SPOKEN_BY)", "MATCH (n:Extract)-[r:SPOKEN_BY]->(:Participant) {where} RETURN count(r) AS n"),
+        ("extracts that illustrate a theme or carry a code",
+         "MATCH (n:Extract)-[r:ILLUSTRATES]->(:Theme) {where} RETURN count(r) AS n "
+         "UNION ALL MATCH (n:Extract)-[r:CODED_AS]->(:Code) {where} RETURN count(r) AS n"),
+    ],
+}
+
+
+def why_empty(store, kind: str, study: str | None) -> str:
+    """Why the ``kind`` map (of ``study``) has nothing to draw, in one sentence."""
+    where, params = ("WHERE n.study = $study", {"study": study}) if study else ("", {})
+    where_study = "WHERE s.id = $study" if study else ""
+    scope = f"study {study!r}" if study else "the knowledge base"
+    for what, cypher in NEEDS.get(kind, []):
+        rows = store.query(cypher.format(where=where, where_study=where_study), params)
+        if not sum(r["n"] for r in rows):
+            return f"the {kind} map is empty: {scope} has no {what}"
+    return f"the {kind} map is empty: nothing in {scope} passes its filters"
+
+
 def _study_title(store, study: str) -> str:
     rows = store.query("MATCH (s:Study) WHERE s.id = $study RETURN s.title AS title, s.name AS name", {"study": study})
     if not rows:

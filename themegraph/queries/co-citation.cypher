@@ -1,6 +1,6 @@
 // name: co-citation
 // question: Which pairs of works are cited together, in the same sentence (or, with scope=study, by the same study)?
-// param scope: string = "sentence" | sentence, or study (pairs among the `among` works cited by most studies)
+// param scope: enum[sentence|study] = "sentence" | sentence, or study (pairs among the `among` works cited by most studies)
 // param study: string = "" | a study id; empty for all studies
 // param among: int = 300 | with scope=study: consider the works cited by the most studies, this many
 // param top: int = 20 | how many pairs

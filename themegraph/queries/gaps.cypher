@@ -14,6 +14,6 @@ RETURN t.study AS study, 'theme without extracts' AS gap, 'Theme' AS kind, t.nam
 UNION ALL
 MATCH (w:Work)
 WHERE EXISTS { MATCH (w)<-[:CITES]-(s:Study) WHERE $study = '' OR s.id = $study }
-  AND NOT EXISTS { MATCH (w)<-[:SUPPORTS|EXTENDS|CHALLENGES]-(:Finding) }
+  AND NOT EXISTS { MATCH (w)<-[:{{stance_rels}}]-(:Finding) }
   AND NOT EXISTS { MATCH (w)<-[:PROPOSED_IN]-(:Theory) }
 RETURN $study AS study, 'work cited but not linked to a finding' AS gap, 'Work' AS kind, w.name AS name

@@ -1,7 +1,7 @@
 // name: participant-theme
 // question: How many extracts does each participant contribute to each theme (a matrix coding query), with totals?
 // param study: string = "" | a study id; empty for all studies
-// param level: string = "final" | theme level to count at (final or emerging); empty for every level
+// param level: enum[Theme.level] = "final" | theme level to count at (final, emerging ..., any case); empty for every level
 // columns: study, participant, theme, level, extracts, participant_total
 MATCH (p:Participant)<-[:SPOKEN_BY]-(e:Extract)
 WHERE $study = '' OR p.study = $study

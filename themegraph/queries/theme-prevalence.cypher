@@ -1,7 +1,7 @@
 // name: theme-prevalence
 // question: How many participants voice each theme (its sub-themes included), with how many extracts and codes?
 // param study: string = "" | a study id; empty for all studies
-// param level: string = "" | final or emerging; empty for every level
+// param level: enum[Theme.level] = "" | final, emerging or a deeper level (any case); empty for every level
 // columns: study, theme, level, participants, extracts, codes, who
 MATCH (t:Theme)
 WHERE ($study = '' OR t.study = $study) AND ($level = '' OR t.level = $level)

@@ -1,11 +1,11 @@
 // name: theory-links
 // question: Which findings support, extend or challenge which works, theories and constructs, and with what evidence?
 // param theory: string = "" | part of a theory, construct or work name (e.g. Bordin); empty for all
-// param stance: string = "" | supports, extends or challenges; empty for all
+// param stance: enum[{{stances}}] = "" | supports, extends or challenges (any case); empty for all
 // param study: string = "" | a study id; empty for all studies
 // columns: study, finding, stance, target_kind, target, theory, evidence
 MATCH (f:Finding)-[r]->(x)
-WHERE r.kind IN ['SUPPORTS', 'EXTENDS', 'CHALLENGES']
+WHERE r.kind IN {{stance_kinds}}
   AND ($study = '' OR f.study = $study)
   AND ($stance = '' OR toLower(r.kind) = toLower($stance))
 OPTIONAL MATCH (x)-[:PART_OF]->(ct:Theory)
