@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InputError, ThemeGraphError
-from . import demo, inspect, literature, load, maps, query, transfer  # noqa: F401 - registers the commands
+from . import demo, inspect, literature, load, maps, query, review, transfer  # noqa: F401 - registers the commands
 from .common import app, err
 
 __all__ = ["app", "run"]

@@ -46,3 +46,16 @@ def load_qdc(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A RE
     from ..loaders.refi import qdc_batch
 
     _load_refi(ctx, qdc_batch, file, study, theme_depth, force)
+
+
+@load_app.command("review")
+def load_review(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="A review bundle folder (see docs/review-bundle.md).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    force: ForceOpt = False,
+):
+    """Validate a review bundle against the loaded studies and load it, replacing what it loaded before."""
+    from .review import load_review_bundle
+
+    load_review_bundle(ctx.obj, folder, dry_run=dry_run, force=force)

@@ -41,6 +41,11 @@ def appraisal_id(review: str, study: str, number: int) -> str:
     return f"review/{review}/appraisal/{study}/{number}"
 
 
+def short_id(node_id: str) -> str:
+    """``review/r/finding/x`` -> ``x``: the id the review bundle gave a finding."""
+    return node_id.rpartition("/")[2]
+
+
 def field_name(component: str) -> str:
     """A component as a JSON/CSV field name: ``methodological-limitations`` -> ``methodological_limitations``."""
     return component.replace("-", "_")

@@ -1,0 +1,140 @@
+"""``themegraph review``: a qualitative evidence synthesis's reports, suggestions and map.
+
+``load review DIR`` (registered in ``cli/load.py``) reads a review bundle; these commands read a
+loaded review: the Summary of Qualitative Findings (``soqf``), the GRADE-CERQual Evidence Profile
+(``profile``), suggested correspondences (``suggest``) and the synthesis map (``map``).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ThemeGraphError
+from ..output import emit, render
+from .common import apply_batch, app, err
+
+review_app = typer.Typer(help="Qualitative evidence synthesis: SoQF, Evidence Profile, suggestions, map.",
+                         no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    docx = "docx"
+
+
+ReviewOpt = Annotated[str, typer.Option("--review", help="The review's id (as in its review.yaml).")]
+ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format (docx needs --out).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of stdout.")]
+
+
+def load_review_bundle(target, folder: Path, *, dry_run: bool, force: bool) -> None:
+    """Check a review bundle against the studies in the store, then load it (one store session)."""
+    from ..review.bundle import read_review
+
+    if dry_run:
+        with target.open(read_only=True) as store:
+            batch = read_review(folder, store)
+        apply_batch(target, batch, dry_run=True)
+        return
+    with target.open() as store:
+        batch = read_review(folder, store)
+        report = store.apply(batch, force=force)
+    err.print(report.summary())
+
+
+def _evidence(ctx: typer.Context, review: str):
+    from ..review.evidence import read_evidence
+
+    with ctx.obj.open(read_only=True) as store:
+        return read_evidence(store, review)
+
+
+def _report(rows: list[dict], columns: list[str], fmt: ReportFormat, out: Path | None, docx_table) -> None:
+    """Print or write a report; docx goes through ``docx_table`` (title, subtitle, header, body)."""
+    if fmt is ReportFormat.docx:
+        if out is None:
+            raise ThemeGraphError("--format docx writes a file: give --out FILE.docx")
+        from ..review.docx import write_table_docx
+
+        write_table_docx(out, *docx_table())
+        err.print(f"wrote {out}")
+    elif out is not None:
+        out.write_text(render(rows, fmt.value, columns), encoding="utf-8")
+        err.print(f"wrote {out}")
+    else:
+        emit(rows, fmt.value, columns)
+
+
+@review_app.command("soqf")
+def soqf(ctx: typer.Context, review: ReviewOpt, fmt: ReportFormatOpt = ReportFormat.table, out: OutOpt = None):
+    """Summary of Qualitative Findings: finding, contributing studies, counts, confidence, concerns."""
+    from ..review.reports import SOQF_COLUMNS, soqf_rows, soqf_table
+
+    evidence = _evidence(ctx, review)
+    _report(soqf_rows(evidence), SOQF_COLUMNS, fmt, out,
+            lambda: (f"Summary of qualitative findings: {evidence.title}", evidence.question or "", *soqf_table(evidence)))
+
+
+@review_app.command("profile")
+def profile(ctx: typer.Context, review: ReviewOpt, fmt: ReportFormatOpt = ReportFormat.table, out: OutOpt = None):
+    """GRADE-CERQual Evidence Profile: one row per finding and component, judgement beside proposal."""
+    from ..review.reports import PROFILE_COLUMNS, profile_rows, profile_table
+
+    evidence = _evidence(ctx, review)
+    _report(profile_rows(evidence), PROFILE_COLUMNS, fmt, out,
+            lambda: (f"CERQual evidence profile: {evidence.title}", evidence.question or "", *profile_table(evidence)))
+
+
+class Method(str, Enum):
+    lexical = "lexical"
+    semantic = "semantic"
+
+
+@review_app.command("suggest")
+def suggest(
+    ctx: typer.Context,
+    review: ReviewOpt,
+    top: Annotated[int, typer.Option("--top", min=1, help="Suggestions of each kind to show.")] = 10,
+    method: Annotated[Method, typer.Option("--method", help="lexical, or semantic (needs themegraph[semantic]).")]
+    = Method.lexical,
+    save: Annotated[bool, typer.Option("--save", help="Store them in the graph with status 'proposed'.")] = False,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
+):
+    """Propose TRANSLATES links between themes of different studies and SYNTHESISES links for each
+    review finding, ranked by similarity; accept one by copying its row into the bundle's CSV."""
+    from ..review.suggest import SUGGEST_COLUMNS, suggestion_batch, suggestions
+
+    if fmt is ReportFormat.docx:
+        raise ThemeGraphError("suggest prints table, csv, json or markdown")
+    with ctx.obj.open(read_only=not save) as store:
+        rows = suggestions(store, review, method.value, top)
+        if save:
+            report = store.apply(suggestion_batch(review, rows))
+            err.print(report.summary())
+    emit(rows, fmt.value, SUGGEST_COLUMNS)
+
+
+@review_app.command("map")
+def review_map(
+    ctx: typer.Context,
+    review: ReviewOpt,
+    out: Annotated[Path, typer.Option("--out", help="File to write (.html).")],
+):
+    """The synthesis map: review findings -> study themes -> studies, with the quotes behind each."""
+    from ..maps import write_html
+    from ..maps.layout import place
+    from ..maps.synthesis import build_review
+
+    with ctx.obj.open(read_only=True) as store:
+        data = build_review(store, review)
+    write_html(place(data), out)
+    err.print(f"wrote {out}")
+
