@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import citations, participants, themes, theory
+from . import citations, participants, synthesis, themes, theory
 from .filters import restrict
 from .layout import place
 from .model import MapData
@@ -14,6 +14,8 @@ BUILDERS = {
     "participants": participants.build,
 }
 KINDS = tuple(BUILDERS)
+#: Maps across the studies of a review (``themegraph review map``); not part of a study's maps.
+REVIEW_BUILDERS = {"synthesis": synthesis.build}
 
 
 def build_map(
@@ -24,10 +26,11 @@ def build_map(
     ``theme`` (an id or a name) and ``stance`` restrict it as the page's filters would; an
     unknown kind, study, theme or stance is a ValueError that names the valid ones.
     """
-    if kind not in BUILDERS:
-        raise ValueError(f"unknown map {kind!r}; choose one of {', '.join(KINDS)}")
+    builder = BUILDERS.get(kind) or REVIEW_BUILDERS.get(kind)
+    if builder is None:
+        raise ValueError(f"unknown map {kind!r}; choose one of {', '.join((*KINDS, *REVIEW_BUILDERS))}")
     heading = _study_title(store, study) if study else None
-    data = BUILDERS[kind](store, study)
+    data = builder(store, study)
     if heading:
         data.title = f"{data.title} — {heading}"
     if theme or stance:
