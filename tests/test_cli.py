@@ -191,3 +191,24 @@ def test_tables_wrap_at_spaces_and_fall_back_to_records_when_narrow():
     assert max(len(line) for line in table.splitlines()) <= 44
     wide = [{f"column{i}": f"value {i}" for i in range(6)}]
     assert render(wide, "table", width=60).splitlines()[:2] == ["column0: value 0", "column1: value 1"]
+
+
+def test_a_notebook_sees_a_command_line_load_after_refresh(tmp_path):
+    import themegraph
+    from themegraph.graph.open import open_store
+
+    db = str(tmp_path / "kb.db")
+    with open_store(db=db) as store:
+        store.apply(literature_batch())
+    kb = themegraph.open(db=db)
+    try:
+        assert kb.stats()["nodes"]["Work"] == 1
+        (tmp_path / "refs.bib").write_text("@article{horvath1991, author={Horvath, Adam O.}, title={The alliance},"
+                                            " year={1991}, journal={Psychotherapy}}\n", encoding="utf-8")
+        tg("--db", db, "load", "refs", str(tmp_path / "refs.bib"))
+        assert kb.stats()["nodes"]["Work"] == 1  # the embedded store reads the database as opened
+        assert kb.refresh() is kb and kb.stats()["nodes"]["Work"] == 2
+        names = kb.cypher("MATCH (w:Work) RETURN w.name AS name ORDER BY name")
+        assert list(names["name"]) == ["Bordin (1979)", "Horvath (1991)"]
+    finally:
+        kb.close()

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from .errors import ThemeGraphError
 from .graph.open import open_store
 from .graph.store import Store
 from .queries import catalog
 
 
 class KnowledgeBase:
-    """A knowledge base opened from Python; answers come back as pandas DataFrames."""
+    """A knowledge base opened from Python; answers come back as pandas DataFrames.
 
-    def __init__(self, store: Store):
+    The embedded store reads the database as it was when opened: after a load from the command
+    line (or another process), call ``refresh()`` to see it.  Neo4j answers from the server and
+    always sees the latest load.
+    """
+
+    def __init__(self, store: Store, reopen=None):
         self.store = store
+        self._reopen = reopen
+
+    def refresh(self) -> KnowledgeBase:
+        """Open the knowledge base again, to see what was loaded since it was opened."""
+        if self._reopen is None:
+            raise ThemeGraphError("this knowledge base was given a store, not opened: open it again instead")
+        self.store.close()
+        self.store = self._reopen()
+        return self
 
     def query(self, name: str, **params):
         """Run a named query (see ``themegraph query list``) and return a DataFrame."""
@@ -45,5 +60,13 @@ class KnowledgeBase:
 
 
 def open(db: str | None = None, neo4j: str | None = None, *, read_only: bool = True) -> KnowledgeBase:  # noqa: A001
-    """Open the embedded knowledge base at ``db`` or the Neo4j at ``neo4j`` (env as for the CLI)."""
-    return KnowledgeBase(open_store(db, neo4j, read_only=read_only))
+    """Open the embedded knowledge base at ``db`` or the Neo4j at ``neo4j`` (env as for the CLI).
+
+    ``kb.refresh()`` opens it again after a load made elsewhere (the embedded store does not see
+    loads made after it was opened).
+    """
+
+    def reopen() -> Store:
+        return open_store(db, neo4j, read_only=read_only)
+
+    return KnowledgeBase(reopen(), reopen)
