@@ -19,10 +19,26 @@ from ..graph.ids import match_key, scoped, slug
 from ..graph.schema import STANCES
 from ..readers.tabular import Row, read_table, split_list
 from ..readers.yamlfile import entries, line_of, read_yaml, scalar, scalars
+from .analysis import UniqueIds
+from .refi.ids import theme_level
 
 STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CODEBOOK_NAMES = ("codebook.csv", "codebook.xlsx")
 TARGET_KEYS = ("work", "theory", "construct")
+
+
+def codebook_layout(columns: list[str], path: Path) -> str:
+    """Which codebook layout a header is: "path" (``theme_path``, any depth), "two-level"
+    (``emerging_theme`` and ``final_theme``), "one-level" (``theme``) or "flat" (codes only)."""
+    if "theme_path" in columns:
+        return "path"
+    if "emerging_theme" in columns or "final_theme" in columns:
+        missing = [c for c in ("emerging_theme", "final_theme") if c not in columns]
+        if missing:
+            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (found: {', '.join(columns)}); "
+                             "a one-level codebook names its column 'theme'")
+        return "two-level"
+    return "one-level" if "theme" in columns else "flat"
 
 
 @dataclass
@@ -31,16 +47,13 @@ class Names:
 
     ids: dict[str, str] = field(default_factory=dict)  # match key -> node id
     display: dict[str, str] = field(default_factory=dict)  # match key -> first spelling
+    unique: UniqueIds = field(default_factory=UniqueIds)
 
     def add(self, name: str, id_: str) -> str:
         """The id for ``name``: ``id_`` for a new name (suffixed if another name slugs the same)."""
         key = match_key(name)
         if key not in self.ids:
-            taken = set(self.ids.values())
-            unique, n = id_, 2
-            while unique in taken:
-                unique, n = f"{id_}-{n}", n + 1
-            self.ids[key] = unique
+            self.ids[key] = self.unique.take(id_)
             self.display[key] = name.strip()
         return self.ids[key]
 
@@ -117,37 +130,70 @@ class StudyReader:
     # -- codebook ---------------------------------------------------------------------------
 
     def read_codebook(self) -> None:
+        """Codes and the themes above them, in any of the layouts of docs/study-bundle.md: codes
+        only, ``theme`` (one level), ``emerging_theme`` + ``final_theme`` (two), ``theme_path``."""
         path = next((self.path(n) for n in CODEBOOK_NAMES if self.path(n).exists()), None)
         if path is None:
             raise InputError(f"{self.folder}: no codebook.csv or codebook.xlsx")
-        rows = read_table(path, ("code", "emerging_theme", "final_theme"))
-        parent_of: dict[str, tuple[str, str]] = {}  # emerging id -> (final id, origin)
+        rows = read_table(path, ("code",))
+        layout = codebook_layout(list(rows[0].values) if rows else [], path)
+        parent_of: dict[str, tuple[str, str]] = {}  # theme id -> (parent theme id, origin)
         links: set[tuple[str, str]] = set()
         for row in rows:
+            names = self._theme_names(row, layout)
+            if names is None:
+                continue
+            ids = [self.theme(name, theme_level(depth), row.origin) for depth, name in enumerate(names, 1)]
+            if None in ids or not self._nest(names, ids, parent_of, row.origin):
+                continue
+            code = self.codes.add(row.get("code"), scoped(self.study, "code", row.get("code")))
+            self.scoped_node("Code", code, row.origin, name=self.codes.display[match_key(row.get("code"))])
+            if row.get("description"):
+                self.batch.node("Code", code, description=row.get("description"))
+            if ids and (code, ids[-1]) not in links:
+                links.add((code, ids[-1]))
+                self.batch.rel("IN_THEME", ("Code", code), ("Theme", ids[-1]), origin=row.origin)
+
+    def _theme_names(self, row: Row, layout: str) -> list[str] | None:
+        """The themes above a row's code, top first; None (with a problem recorded) if it has none to give."""
+        if layout == "two-level":
             cells = {c: row.get(c) for c in ("code", "emerging_theme", "final_theme")}
             empty = [c for c, v in cells.items() if not v]
             if empty:
                 self.problem(row.origin, f"empty {', '.join(empty)}")
-                continue
-            final = self.theme(cells["final_theme"], "final", row.origin)
-            emerging = self.theme(cells["emerging_theme"], "emerging", row.origin)
-            if final is None or emerging is None:
-                continue
-            known = parent_of.get(emerging)
-            if known and known[0] != final:
-                self.problem(row.origin, f"emerging theme {cells['emerging_theme']!r} is under two final themes "
+                return None
+            final, emerging = cells["final_theme"], cells["emerging_theme"]
+            return [final] if match_key(final) == match_key(emerging) else [final, emerging]
+        if not row.get("code"):
+            self.problem(row.origin, "empty code")
+            return None
+        if layout == "path":
+            names = [n.strip() for n in row.get("theme_path").split(">")]
+            if any(not n for n in names) and row.get("theme_path"):
+                self.problem(row.origin, f"theme_path {row.get('theme_path')!r} has an empty step")
+                return None
+            keys = [match_key(n) for n in names if n]
+            if len(set(keys)) < len(keys):
+                self.problem(row.origin, f"theme_path {row.get('theme_path')!r} names a theme twice")
+                return None
+            return [n for n in names if n]
+        if layout == "one-level":
+            return [row.get("theme")] if row.get("theme") else []
+        return []
+
+    def _nest(self, names: list[str], ids: list[str], parent_of: dict, origin: str) -> bool:
+        """SUBTHEME_OF along a row's themes; a theme under two parents is a problem."""
+        for depth in range(1, len(ids)):
+            child, parent = ids[depth], ids[depth - 1]
+            known = parent_of.get(child)
+            if known and known[0] != parent:
+                self.problem(origin, f"{theme_level(depth + 1)} theme {names[depth]!r} is under two themes "
                              f"(also at {known[1]})")
-                continue
+                return False
             if not known:
-                parent_of[emerging] = (final, row.origin)
-                self.batch.rel("SUBTHEME_OF", ("Theme", emerging), ("Theme", final), origin=row.origin)
-            code = self.codes.add(cells["code"], scoped(self.study, "code", cells["code"]))
-            self.scoped_node("Code", code, row.origin, name=self.codes.display[match_key(cells["code"])])
-            if row.get("description"):
-                self.batch.node("Code", code, description=row.get("description"))
-            if (code, emerging) not in links:
-                links.add((code, emerging))
-                self.batch.rel("IN_THEME", ("Code", code), ("Theme", emerging), origin=row.origin)
+                parent_of[child] = (parent, origin)
+                self.batch.rel("SUBTHEME_OF", ("Theme", child), ("Theme", parent), origin=origin)
+        return True
 
     def theme(self, name: str, level: str, origin: str) -> str | None:
         """The theme called ``name`` at ``level``; one name cannot stand at two levels."""
