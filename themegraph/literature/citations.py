@@ -18,11 +18,12 @@ reference list is given, the key of the reference it cites.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from ..readers.references import WorkRecord, name_key
+from ..readers.references import WorkRecord
+from .layout import UPPER, YEARISH, Layout, clean
+from .matching import ReferenceIndex
 from .stance import Lexicon, decide, default_lexicon, find_cues
 
 
@@ -52,13 +53,7 @@ class Citation:
 # --- patterns -------------------------------------------------------------------------------
 
 
-def _char_class(predicate) -> str:
-    """A regex character class of the characters below U+2000 that satisfy ``predicate``."""
-    chars = [chr(c) for c in range(0x41, 0x2000) if predicate(chr(c))]
-    return "[" + "".join(re.escape(c) for c in chars) + "]"
-
-
-_UP = _char_class(str.isupper)
+_UP = UPPER
 _L = r"[^\W\d_]"
 #: capitalised words that start sentences or label things, never surnames in a citation
 _STOP = (
@@ -77,7 +72,10 @@ _STOP = (
 _STOP_RE = "(?!(?:" + "|".join(_STOP) + r")(?![\w'’\-]))"
 _PARTICLE = r"(?:(?:[Dd]e|[Dd]el|[Dd]ella|[Dd]er|[Dd]en|[Dd]i|[Dd]u|[Dd]a|[Dd]os|[Vv]an|[Vv]on|[Ll]e|[Ll]a|[Tt]en|[Tt]er)\s+)"
 _WORD = rf"{_UP}(?:{_L}|['’](?={_UP})|[-‐](?={_L}))*"
-_NAME = rf"{_STOP_RE}{_PARTICLE}*{_WORD}"
+#: initials that tell two first authors apart (APA 7, 8.20): "A. B. Lee", "J.-P. Roy", split by a line break too
+_INITIALS = rf"(?:{_UP}\.(?:[ \t]*\n?[ \t]*|[-‐]){{0,1}}){{1,3}}\s*"
+_SUFFIX = r"(?:\s+(?:Jr|Sr)\b\.?)"
+_NAME = rf"(?:{_INITIALS})?{_STOP_RE}{_PARTICLE}*{_WORD}{_SUFFIX}?"
 #: narrative: one surname word (with particles); an acronym joined by "and" ("the UK and Bordin
 #: (1979)") is running text, not a first author
 _NAME_ONE = rf"(?![A-Z]{{2,4}}\s+(?:and|&)\s){_NAME}"
@@ -95,7 +93,7 @@ _CORP_ANY = r"\s+(?:(?:for|of|the|on|in|and|&)\s+)*"
 #: a body's name: capitalised words of which at least two are tied by adjacency or a function
 #: word, so "Prochaska and DiClemente" (two people) is not one
 _CORP = (
-    rf"{_STOP_RE}{_WORD}(?:{_CORP_ANY}{_WORD})*?{_CORP_TIE}{_WORD}(?:{_CORP_ANY}{_WORD})*"
+    rf"(?:The\s+)?{_STOP_RE}{_WORD}(?:{_CORP_ANY}{_WORD})*?{_CORP_TIE}{_WORD}(?:{_CORP_ANY}{_WORD})*"
     r"(?:\s*\[[^\]\n]{1,20}\])?"
 )
 _YEAR = r"(?:(?:1[6-9]\d\d|20\d\d)(?:/(?:1[6-9]\d\d|20\d\d))?(?:[a-rt-z](?![\w]))?(?![\w])|n\.\s?d\.|in\s+press|forthcoming)"
@@ -105,7 +103,7 @@ _LEAD_IN = rf"(?:(?:(?!{_PARTICLE}+{_UP})[a-z][\w.\-'’]*|See|Also|For|But|Cf\.
 
 #: one item of a parenthesis: lead-in, authors, years, locator
 ITEM = re.compile(
-    rf"\s*(?:{_LEAD_IN})(?P<authors>(?P<persons>{_person_list(_NAME_TWO)})|(?P<corp>{_CORP}))"
+    rf"\s*(?:{_LEAD_IN})(?P<authors>(?P<persons>{_person_list(_NAME_TWO)})|(?P<corp>{_CORP})(?P<corp_et_al>{_ET_AL})?)"
     rf"(?:\s*,\s*|\s+)(?P<years>{_YEARS})(?P<loc>{_LOCATOR})?"
 )
 #: a parenthesis that starts with years: the narrative "(1979, p. 253)"
@@ -117,167 +115,15 @@ NARRATIVE_AUTHORS = re.compile(
 )
 #: parentheses, and square brackets (which may sit inside parentheses, so they get a pass of their own)
 GROUPS = (re.compile(r"\(([^()]{1,800})\)"), re.compile(r"\[([^\[\]]{1,800})\]"))
-YEARISH = re.compile(r"\d{4}|n\.\s?d\.|in\s+press|forthcoming")
 YEAR = re.compile(_YEAR)
 _SPLIT_NAMES = re.compile(r"\s*(?:,\s*(?:&|and)\s+|,|&|\band\b)\s*")
 _ET_AL_RE = re.compile(_ET_AL + r"\s*$")
-_ABBREVIATION = re.compile(r"\s*\[[^\]]*\]")
+_ABBREVIATION = re.compile(r"\s*\[([^\]]*)\]")
+_LEADING_INITIALS = re.compile(rf"^{_INITIALS}")
+_NAME_SUFFIX = re.compile(rf"{_SUFFIX}$")
 _SEPARATOR = re.compile(r"\s*[;,]\s*")
 #: how far back the authors of a narrative citation may start
 _NARRATIVE_WINDOW = 300
-
-
-# --- layout: lines, headings, sentences -----------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    "al e.g i.e cf p pp vs viz dr mr mrs ms prof st no vol fig figs eq ch ed eds n.d approx ca c ibid op "
-    "cit jr sr inc ltd co ph.d para paras sec".split()
-)
-_SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+(?=[\"'‘“]?" + _UP + ")")
-_TOKEN_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
-_HEADING_NUMBER = re.compile(r"^(?:#+\s*|\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
-#: a blank line, page-number lines after it, then a line that does not go on in lower case
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*+[ \t]*+(?![a-z(\s])")
-_REFERENCE_HEADING = re.compile(r"(?i)(?:references?|bibliography|reference list|works cited|literature cited)\s*$")
-_PAGE_NUMBER_LINE = re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$")
-_LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
-
-
-def clean(text: str) -> str:
-    """A slice of PDF text as one line: page-number lines dropped, hyphenated breaks and
-    whitespace joined."""
-    if "\n" in text:  # both repairs are about line breaks; most slices have none
-        text = _PAGE_NUMBER_LINE.sub(" ", text)
-        text = _LINE_END_HYPHEN.sub("-", text)
-    return " ".join(text.split())
-
-
-def _is_heading(line: str, previous: str | None) -> bool:
-    """A short, title-like line after a finished sentence (or another heading)."""
-    s = _HEADING_NUMBER.sub("", line.strip())
-    words = s.split()
-    if not words or len(words) > 8 or len(s) > 70 or not s[0].isupper():
-        return False
-    if s[-1] in ".,;:" or YEARISH.search(s):
-        return False
-    if previous is not None and previous.rstrip()[-1:] not in ('.', '!', '?', ':', '"', "'", "’", "”", ")", "]"):
-        return False
-    long_words = [w for w in words if len(w) >= 4]
-    return len(words) <= 3 or sum(w[0].isupper() for w in long_words) * 2 >= len(long_words)
-
-
-class Layout:
-    """Line starts, headings and sentence boundaries of a text, computed once."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.line_starts = [0]
-        self.headings: list[tuple[int, str]] = []
-        bounds = {0, len(text)}
-        lines = text.splitlines(keepends=True)
-        blank = sum(1 for ln in lines if not ln.strip())
-        paragraph_breaks = blank < 0.3 * max(len(lines), 1)  # in double-spaced PDF text they mean nothing
-        previous: str | None = None
-        previous_is_heading = True
-        offset = 0
-        for ln in lines:
-            stripped = ln.strip()
-            if stripped and not stripped.isdigit():
-                heading = _is_heading(ln, None if previous_is_heading else previous)
-                if heading:
-                    self.headings.append((offset, _HEADING_NUMBER.sub("", stripped)))
-                    bounds.update((offset, offset + len(ln)))
-                previous, previous_is_heading = stripped, heading
-            offset += len(ln)
-            self.line_starts.append(offset)
-        if paragraph_breaks:
-            bounds.update(m.end() for m in _PARAGRAPH_BREAK.finditer(text))
-        for m in _SENTENCE_END.finditer(text):
-            before = _TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
-            token = before.group(1).lower().rstrip(".") if before else ""
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                continue
-            bounds.add(m.end())
-        self.bounds = sorted(bounds)
-        self.heading_starts = [h[0] for h in self.headings]
-
-    def reference_lists(self) -> list[tuple[int, int]]:
-        """(start, end) of each "References" section: up to the next heading or the end.
-
-        Its entries ("Bordin, E. S. (1979). The generalizability ...") are not citations.
-        """
-        spans = []
-        for i, (start, title) in enumerate(self.headings):
-            if _REFERENCE_HEADING.match(title):
-                end = self.headings[i + 1][0] if i + 1 < len(self.headings) else len(self.text)
-                spans.append((start, end))
-        return spans
-
-    def line_of(self, pos: int) -> int:
-        """1-based line number of offset ``pos``."""
-        return bisect_right(self.line_starts, pos)
-
-    def section_at(self, pos: int) -> str | None:
-        """The nearest heading before ``pos``."""
-        i = bisect_right(self.heading_starts, pos) - 1
-        return self.headings[i][1] if i >= 0 else None
-
-    def sentence_at(self, pos: int) -> tuple[int, int]:
-        """Start and end offsets of the sentence that holds ``pos``."""
-        i = bisect_right(self.bounds, pos)
-        return self.bounds[i - 1], self.bounds[i] if i < len(self.bounds) else len(self.text)
-
-    def sentences(self):
-        """Every sentence as (start, end, cleaned text), headings excluded."""
-        headings = set(self.heading_starts)
-        for a, b in zip(self.bounds, self.bounds[1:]):
-            sentence = clean(self.text[a:b])
-            if sentence and a not in headings:
-                yield a, b, sentence
-
-
-# --- matching to references -----------------------------------------------------------------
-
-
-def _base_years(year: str) -> set[str]:
-    """"2006a" -> {"2006"}, "1912/1958" -> {"1912", "1958"}: years a reference may give."""
-    return {m.group(0)[:4] for m in re.finditer(r"\d{4}", year)} or {year.lower()}
-
-
-class ReferenceIndex:
-    """Look up the reference an in-text citation points to: first surname + year (+ suffix),
-    then the second author or the number of authors when that is ambiguous."""
-
-    def __init__(self, references: list[WorkRecord]):
-        self.exact: dict[str, list[WorkRecord]] = defaultdict(list)
-        self.loose: dict[str, list[WorkRecord]] = defaultdict(list)
-        for work in references:
-            if not work.authors:
-                continue
-            family = work.authors[0].family
-            self.exact[name_key(family)].append(work)
-            parts = [p for p in re.split(r"[\s\-‐]+", family) if len(p) > 2]
-            for part in parts[1:]:
-                self.loose[name_key(part)].append(work)
-            if len(family.split()) > 2:  # a corporate author's acronym: "APA"
-                self.loose[name_key("".join(w[0] for w in family.split() if w[0].isupper()))].append(work)
-
-    def match(self, authors: list[str], year: str, et_al: bool) -> str | None:
-        """The key of the one reference that fits, or None (no fit, or an unresolved tie)."""
-        first = name_key(authors[0])
-        candidates = self.exact.get(first) or self.loose.get(first) or []
-        same = [w for w in candidates if (w.year or "").lower() == year.lower()]
-        if not same:
-            years = _base_years(year)
-            same = [w for w in candidates if w.year and _base_years(w.year) & years]
-        if len(same) > 1 and len(authors) > 1:
-            second = name_key(authors[1])
-            narrowed = [w for w in same if len(w.authors) > 1 and name_key(w.authors[1].family) == second]
-            same = narrowed or same
-        if len(same) > 1:
-            wanted = (lambda n: n >= 3) if et_al else (lambda n: n == len(authors))
-            same = [w for w in same if wanted(len(w.authors))] or same
-        return same[0].key if len(same) == 1 else None
 
 
 # --- extraction -----------------------------------------------------------------------------
@@ -319,16 +165,25 @@ class _Raw:
     narrative: bool
 
 
-def _split_authors(match: re.Match) -> tuple[list[str], bool]:
-    """Surnames as written and whether the list ends in "et al." (or "and colleagues")."""
+def _split_authors(match: re.Match, abbreviations: dict[str, str]) -> tuple[list[str], bool]:
+    """Surnames as written (initials and "Jr" dropped) and whether the list ends in "et al." (or
+    "and colleagues").  A body named with its abbreviation ("World Health Organization [WHO]") adds
+    it to ``abbreviations``, so that a later "(WHO, 2021)" names the same body."""
     if match.group("corp"):
-        name = _ABBREVIATION.sub("", match.group("corp"))  # "American Psychiatric Association [APA]"
-        return [" ".join(name.split())], False
+        corp = match.group("corp")
+        name = " ".join(_ABBREVIATION.sub("", corp).split())
+        short = _ABBREVIATION.search(corp)
+        if short:
+            abbreviations[" ".join(short.group(1).split())] = name
+        return [name], bool(match.groupdict().get("corp_et_al"))
     persons = match.group("persons")
     et_al = _ET_AL_RE.search(persons)
     if et_al:
         persons = persons[: et_al.start()]
-    names = [" ".join(n.split()) for n in _SPLIT_NAMES.split(persons) if n.strip()]
+    names = [_NAME_SUFFIX.sub("", _LEADING_INITIALS.sub("", " ".join(n.split())))
+             for n in _SPLIT_NAMES.split(persons) if n.strip()]
+    if len(names) == 1 and names[0] in abbreviations:
+        names = [abbreviations[names[0]]]
     return names, bool(et_al)
 
 
@@ -349,7 +204,8 @@ def _years(text: str, start: int, end: int) -> list[tuple[str, int]]:
     return out
 
 
-def _parenthesis(text: str, open_at: int, body_start: int, body_end: int) -> list[_Raw]:
+def _parenthesis(text: str, open_at: int, body_start: int, body_end: int, index: ReferenceIndex | None,
+                 abbreviations: dict[str, str]) -> list[_Raw]:
     """Every citation in one parenthesis: items separated by ";" or ","."""
     found: list[_Raw] = []
     narrative = NARRATIVE_YEARS.match(text, body_start, body_end)
@@ -359,16 +215,18 @@ def _parenthesis(text: str, open_at: int, body_start: int, body_end: int) -> lis
         authors = NARRATIVE_AUTHORS.search(text, window_start, open_at)
         years_end = narrative.end("loc") if narrative.group("loc") else narrative.end("years")
         if authors:
-            names, et_al = _split_authors(authors)
+            names, et_al = _split_authors(authors, abbreviations)
+            start = authors.start("persons") if authors.group("persons") else authors.start("corp")
+            if index is not None and len(names) == 1 and not et_al:
+                start, names = _widen_to_body(text, window_start, start, names, index)
             close = body_end + 1 if text[years_end:body_end].strip() == "" else years_end
             found.append(_Raw(names, et_al, _years(text, narrative.start("years"), narrative.end("years")),
-                              authors.start("persons") if authors.group("persons") else authors.start("corp"),
-                              close, True))
+                              start, close, True))
         pos = years_end
     while pos < body_end:
         m = ITEM.match(text, pos, body_end)
         if m:
-            names, et_al = _split_authors(m)
+            names, et_al = _split_authors(m, abbreviations)
             end = m.end("loc") if m.group("loc") else m.end("years")
             found.append(_Raw(names, et_al, _years(text, m.start("years"), m.end("years")), m.start("authors"), end,
                               False))
@@ -377,22 +235,68 @@ def _parenthesis(text: str, open_at: int, body_start: int, body_end: int) -> lis
             if sep:
                 pos = sep.end()
                 continue
-        next_item = text.find(";", pos, body_end)
+        elif index is not None:
+            body = _lowercase_body(text, pos, body_end, index)
+            if body is not None:
+                found.append(body)
+                pos = body.end
+                continue
+        # the next item starts after a ";" or, failing that, a ",": "(3.4.2, R Core Team, 2017)",
+        # "(e.g., the ratio SD1/SD2, Brennan et al., 2001)"
+        next_item = min((i for i in (text.find(";", pos, body_end), text.find(",", pos, body_end)) if i >= 0),
+                        default=-1)
         if next_item < 0:
             break
         pos = next_item + 1
     return found
 
 
-def _raw_citations(text: str) -> list[_Raw]:
+#: an item whose author is a body written in lower case: "(the stan team, 2019)"; only taken when
+#: the reference list knows the body
+_LOWER_BODY = re.compile(rf"\s*(?P<words>[a-z][\w'’\-]*(?:\s+[a-z][\w'’\-]*){{0,7}})\s*,\s*(?P<years>{_YEARS})")
+_WORD_BEFORE = re.compile(r"(?:(?:for|of|the|on|in|and|&)\s+)*[A-Z][\w'’\-]*\s+\Z")
+
+
+def _lowercase_body(text: str, pos: int, end: int, index: ReferenceIndex) -> _Raw | None:
+    """A lower-case body's citation at ``pos`` if the reference list has that body as an author."""
+    m = _LOWER_BODY.match(text, pos, end)
+    if not m:
+        return None
+    words = m.group("words").split()
+    for i in range(len(words)):  # "see the stan team": the lead-in is not part of the name
+        name = " ".join(words[i:])
+        if index.knows(name):
+            return _Raw([name], False, _years(text, m.start("years"), m.end("years")),
+                        m.start("words") + m.group("words").index(words[i]), m.end("years"), False)
+    return None
+
+
+def _widen_to_body(text: str, window_start: int, start: int, names: list[str], index: ReferenceIndex):
+    """A narrative author widened backwards to a body the reference list knows:
+    "Deutsche Forschungsgemeinschaft (2019)", "Stan Development Team (2021)"."""
+    best = (start, names)
+    at = start
+    for _ in range(6):
+        before = _WORD_BEFORE.search(text, window_start, at)
+        if not before:
+            break
+        at = before.start()
+        name = " ".join(text[at:start].split() + names[0].split())
+        if index.knows(name):
+            best = (at, [name])
+    return best
+
+
+def _raw_citations(text: str, index: ReferenceIndex | None) -> list[_Raw]:
     """All citations of the text (parentheses first, then brackets), each year position once."""
     found: list[_Raw] = []
     seen: set[int] = set()
+    abbreviations: dict[str, str] = {}
     for pattern in GROUPS:
         for group in pattern.finditer(text):
             if not YEARISH.search(text, group.start(1), group.end(1)):
                 continue
-            for raw in _parenthesis(text, group.start(), group.start(1), group.end(1)):
+            for raw in _parenthesis(text, group.start(), group.start(1), group.end(1), index, abbreviations):
                 raw.years = [(y, at) for y, at in raw.years if at not in seen]
                 seen.update(at for _, at in raw.years)
                 if raw.years:
@@ -423,7 +327,7 @@ def extract_citations(
     layout = Layout(text)
     index = ReferenceIndex(references) if references else None
     excluded = layout.reference_lists()
-    raws = [r for r in _raw_citations(text) if not any(lo <= r.start < hi for lo, hi in excluded)]
+    raws = [r for r in _raw_citations(text, index) if not any(lo <= r.start < hi for lo, hi in excluded)]
     spans = [_bounded(text, *layout.sentence_at(raw.start), raw.start) for raw in raws]
     cues = []
     for lo, hi in _merge(spans):  # each citing stretch of text scanned for cues once
@@ -443,11 +347,11 @@ def extract_citations(
         for year, at in raw.years:
             ref = None
             if index is not None:
-                ref = index.match(authors, year, raw.et_al)
+                ref, authors = index.match(authors, year, raw.et_al)
                 if ref is None and len(authors) > 1:  # a sentence opener taken for a first author
-                    ref = index.match(authors[1:], year, raw.et_al)
+                    ref, rest = index.match(authors[1:], year, raw.et_al)
                     if ref is not None:
-                        authors = authors[1:]
+                        authors = rest
             out.append(
                 Citation(
                     authors=list(authors),

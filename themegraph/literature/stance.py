@@ -18,6 +18,7 @@ import yaml
 from ..errors import InputError
 from ..graph.ids import slug
 from ..graph.schema import STANCES
+from .layout import Layout
 
 MENTIONS = "mentions"
 #: sections a finding can come from (schema: "a finding of a study, from its Discussion or Implications")
@@ -174,9 +175,6 @@ def propose_findings(citations, text: str | None = None, *, lexicon: Lexicon | N
                for (sentence, section), cited in by_sentence.items()
                if any(c.stance != MENTIONS for c in cited)]
     if text is not None:
-        # imported here, not at the top: citations imports this module
-        from .citations import Layout
-
         layout = Layout(text)
         sentences = [(sentence, layout.section_at(start)) for start, _, sentence in layout.sentences()]
         entries += _continuations(sentences, citations, lexicon, sections)

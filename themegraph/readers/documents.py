@@ -8,6 +8,7 @@ which would silently find nothing.
 from __future__ import annotations
 
 import lzma
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -121,10 +122,58 @@ def _pdf_text(path: Path, data: bytes) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except PdfReadError as e:
         raise InputError(f"{path}: not a readable PDF ({e})") from None
-    text = "\n\n".join(pages)
+    text = "\n\n".join(_tidy_pages(pages))
     if not text.strip():
         raise InputError(
             f"{path}: the PDF has no text layer ({len(pages)} page(s) of images only); it needs OCR "
             "(e.g. `ocrmypdf in.pdf out.pdf`) before citations can be read"
         )
     return text
+
+
+#: a number at the end (or start) of a line: papaja and LaTeX ``lineno`` print one on every line
+_TRAILING_NUMBER = re.compile(r"(?<![\d.])(\d{1,4})[ \t]*$")
+_LEADING_NUMBER = re.compile(r"^[ \t]*(\d{1,4})(?![\d.,])[ \t]+")
+
+
+def _tidy_pages(pages: list[str]) -> list[str]:
+    """Pages without what the page layout adds to the words: line numbers glued to the lines
+    ("... (Chou397" / "et al., 2021)") and a running head or foot repeated on most pages."""
+    pages = [_without_line_numbers(page) for page in pages]
+    for pick in (0, -1):  # the first line, then the last line, of every page
+        lines = [[ln for ln in page.splitlines() if ln.strip()] for page in pages]
+        marks = [_running_mark(page_lines[pick]) if page_lines else None for page_lines in lines]
+        counts: dict[str, int] = {}
+        for mark in marks:
+            if mark:
+                counts[mark] = counts.get(mark, 0) + 1
+        repeated = {m for m, n in counts.items() if n >= 3 and n * 2 >= len(pages)}
+        if repeated:
+            pages = [_drop_line(page, pick) if mark in repeated else page for page, mark in zip(pages, marks)]
+    return pages
+
+
+def _running_mark(line: str) -> str:
+    """A line with its digits removed (page numbers change from page to page, the head does not)."""
+    return " ".join(re.sub(r"\d+", " ", line).split()).lower()
+
+
+def _drop_line(page: str, pick: int) -> str:
+    lines = page.splitlines()
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    del lines[filled[pick]]
+    return "\n".join(lines)
+
+
+def _without_line_numbers(page: str) -> str:
+    """The page with its line numbers removed, when at least a third of its lines carry numbers
+    that run on by one (a number that breaks the run, such as a year, stays)."""
+    lines = page.splitlines()
+    for pattern in (_TRAILING_NUMBER, _LEADING_NUMBER):
+        numbered = [(i, int(m.group(1))) for i, ln in enumerate(lines) if (m := pattern.search(ln))]
+        in_run = {i for (i, n), (j, m) in zip(numbered, numbered[1:]) if m == n + 1} | {
+            j for (i, n), (j, m) in zip(numbered, numbered[1:]) if m == n + 1}
+        if len(in_run) >= 5 and len(in_run) * 3 >= sum(1 for ln in lines if ln.strip()):
+            for i in in_run:
+                lines[i] = pattern.sub("", lines[i]) if pattern is _TRAILING_NUMBER else pattern.sub("", lines[i], 1)
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""The shape of a paper's text: lines, headings (its sections), sentences and reference lists.
+
+Text out of a PDF breaks lines anywhere, puts a blank line between lines, and leaves page numbers
+mid-paragraph; the layout is computed once per text so that every citation can be given its
+sentence, its section and its line by bisection.  Both the citation extractor and the stance
+reader (for sentences that carry a cue but no citation) use it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+
+def _char_class(predicate) -> str:
+    """A regex character class of the characters below U+2000 that satisfy ``predicate``."""
+    chars = [chr(c) for c in range(0x41, 0x2000) if predicate(chr(c))]
+    return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+
+UPPER = _char_class(str.isupper)
+#: something a citation needs: a year, "n.d.", "in press" or "forthcoming"
+YEARISH = re.compile(r"\d{4}|n\.\s?d\.|in\s+press|forthcoming")
+
+
+_ABBREVIATIONS = frozenset(
+    "al e.g i.e cf p pp vs viz dr mr mrs ms prof st no vol fig figs eq ch ed eds n.d approx ca c ibid op "
+    "cit jr sr inc ltd co ph.d para paras sec".split()
+)
+_SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+(?=[\"'‘“]?" + UPPER + ")")
+_TOKEN_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
+_HEADING_NUMBER = re.compile(r"^(?:#+\s*|\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
+#: a blank line, page-number lines after it, then a line that does not go on in lower case
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*+[ \t]*+(?![a-z(\s])")
+_REFERENCE_HEADING = re.compile(r"(?i)(?:references?|bibliography|reference list|works cited|literature cited)\s*$")
+_PAGE_NUMBER_LINE = re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$")
+_LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
+
+
+def clean(text: str) -> str:
+    """A slice of PDF text as one line: page-number lines dropped, hyphenated breaks and
+    whitespace joined."""
+    if "\n" in text:  # both repairs are about line breaks; most slices have none
+        text = _PAGE_NUMBER_LINE.sub(" ", text)
+        text = _LINE_END_HYPHEN.sub("-", text)
+    return " ".join(text.split())
+
+
+def _is_heading(line: str, previous: str | None) -> bool:
+    """A short, title-like line after a finished sentence (or another heading)."""
+    s = _HEADING_NUMBER.sub("", line.strip())
+    words = s.split()
+    if not words or len(words) > 8 or len(s) > 70 or not s[0].isupper():
+        return False
+    if s[-1] in ".,;:" or YEARISH.search(s):
+        return False
+    if previous is not None and previous.rstrip()[-1:] not in ('.', '!', '?', ':', '"', "'", "’", "”", ")", "]"):
+        return False
+    long_words = [w for w in words if len(w) >= 4]
+    return len(words) <= 3 or sum(w[0].isupper() for w in long_words) * 2 >= len(long_words)
+
+
+class Layout:
+    """Line starts, headings and sentence boundaries of a text, computed once."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.line_starts = [0]
+        self.headings: list[tuple[int, str]] = []
+        bounds = {0, len(text)}
+        lines = text.splitlines(keepends=True)
+        blank = sum(1 for ln in lines if not ln.strip())
+        paragraph_breaks = blank < 0.3 * max(len(lines), 1)  # in double-spaced PDF text they mean nothing
+        previous: str | None = None
+        previous_is_heading = True
+        offset = 0
+        for ln in lines:
+            stripped = ln.strip()
+            if stripped and not stripped.isdigit():
+                heading = _is_heading(ln, None if previous_is_heading else previous)
+                if heading:
+                    self.headings.append((offset, _HEADING_NUMBER.sub("", stripped)))
+                    bounds.update((offset, offset + len(ln)))
+                previous, previous_is_heading = stripped, heading
+            offset += len(ln)
+            self.line_starts.append(offset)
+        if paragraph_breaks:
+            bounds.update(m.end() for m in _PARAGRAPH_BREAK.finditer(text))
+        for m in _SENTENCE_END.finditer(text):
+            before = _TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
+            token = before.group(1).lower().rstrip(".") if before else ""
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                continue
+            bounds.add(m.end())
+        self.bounds = sorted(bounds)
+        self.heading_starts = [h[0] for h in self.headings]
+
+    def reference_lists(self) -> list[tuple[int, int]]:
+        """(start, end) of each "References" section: up to the next heading or the end.
+
+        Its entries ("Bordin, E. S. (1979). The generalizability ...") are not citations.
+        """
+        spans = []
+        for i, (start, title) in enumerate(self.headings):
+            if _REFERENCE_HEADING.match(title):
+                end = self.headings[i + 1][0] if i + 1 < len(self.headings) else len(self.text)
+                spans.append((start, end))
+        return spans
+
+    def line_of(self, pos: int) -> int:
+        """1-based line number of offset ``pos``."""
+        return bisect_right(self.line_starts, pos)
+
+    def section_at(self, pos: int) -> str | None:
+        """The nearest heading before ``pos``."""
+        i = bisect_right(self.heading_starts, pos) - 1
+        return self.headings[i][1] if i >= 0 else None
+
+    def sentence_at(self, pos: int) -> tuple[int, int]:
+        """Start and end offsets of the sentence that holds ``pos``."""
+        i = bisect_right(self.bounds, pos)
+        return self.bounds[i - 1], self.bounds[i] if i < len(self.bounds) else len(self.text)
+
+    def sentences(self):
+        """Every sentence as (start, end, cleaned text), headings excluded."""
+        headings = set(self.heading_starts)
+        for a, b in zip(self.bounds, self.bounds[1:]):
+            sentence = clean(self.text[a:b])
+            if sentence and a not in headings:
+                yield a, b, sentence
+

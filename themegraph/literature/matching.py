@@ -1,0 +1,133 @@
+"""Which entry of a reference list an in-text citation points to.
+
+A citation gives a first surname (or a body's name), sometimes more authors, and a year as the
+reader sees it; a reference list often says less than the text does.  The index bridges the gaps
+found in real manuscripts:
+
+* ``2017a`` / ``2017b`` against entries with no suffix: suffixes are assigned as APA does (7th ed.,
+  8.19): among works with the same authors and the same year, in order of title (a leading "A",
+  "An" or "The" ignored); ``n.d.-a`` likewise among undated works;
+* ``(n.d.)`` against an entry with no year; ``1900/1953`` against either year;
+* name particles and forms: ``van Paridon`` finds ``Paridon, J. van`` and the reverse; a body's
+  acronym (``WHO``) finds ``World Health Organization``;
+* two group authors joined by ``&`` are one work by two bodies only when an entry lists both.
+
+A citation that fits several entries equally is left unmatched rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..readers.references import PARTICLES, WorkRecord, name_key
+
+_SUFFIX = re.compile(r"^(\d{4}|n\.d\.)-?([a-z])$")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_JOINED_BODIES = re.compile(r"\s+(?:&|and)\s+")
+
+
+def _base_years(year: str) -> set[str]:
+    """"2006a" -> {"2006"}, "1912/1958" -> {"1912", "1958"}: years a reference may give."""
+    return {m.group(0)[:4] for m in re.finditer(r"\d{4}", year)} or {year.lower()}
+
+
+def _year_of(work: WorkRecord) -> str:
+    """The work's year as cited: its own, or "n.d." when the entry has none."""
+    return (work.year or "n.d.").lower()
+
+
+def _title_order(work: WorkRecord) -> str:
+    return _LEADING_ARTICLE.sub("", (work.title or "").strip()).lower()
+
+
+def year_labels(references: list[WorkRecord]) -> dict[int, str]:
+    """``{id(work): "2017a"}``: the suffix APA gives each work that shares authors and year with
+    another and has none in the reference list."""
+    groups: dict[tuple, list[WorkRecord]] = defaultdict(list)
+    for work in references:
+        year = _year_of(work)
+        if work.authors and not _SUFFIX.match(year) and (year[:4].isdigit() or year == "n.d."):
+            groups[(tuple(name_key(a.family) for a in work.authors), year[:4] if year[:4].isdigit() else year)].append(work)
+    labels = {}
+    for (_, year), works in groups.items():
+        if len(works) > 1:
+            for n, work in enumerate(sorted(works, key=_title_order)):
+                labels[id(work)] = f"{year}{'-' if year == 'n.d.' else ''}{chr(ord('a') + n)}"
+    return labels
+
+
+def _name_forms(family: str) -> set[str]:
+    """Keys a first author is looked up by: the whole name, without particles, and a body's acronym."""
+    forms = {name_key(family)}
+    words = family.split()
+    bare = [w for w in words if w.lower() not in PARTICLES]
+    if bare and len(bare) < len(words):
+        forms.add(name_key(" ".join(bare)))
+    if len(words) > 2:  # a body: "World Health Organization" -> "who"
+        forms.add(name_key("".join(w[0] for w in words if w[:1].isupper())))
+    return forms
+
+
+class ReferenceIndex:
+    """Look up the reference an in-text citation points to: first author + year (+ suffix), then
+    the second author or the number of authors when that is ambiguous."""
+
+    def __init__(self, references: list[WorkRecord]):
+        self.labels = year_labels(references)
+        self.exact: dict[str, list[WorkRecord]] = defaultdict(list)
+        self.loose: dict[str, list[WorkRecord]] = defaultdict(list)
+        for work in references:
+            if not work.authors:
+                continue
+            family = work.authors[0].family
+            forms = _name_forms(family)
+            self.exact[name_key(family)].append(work)
+            for form in forms - {name_key(family)}:
+                self.loose[form].append(work)
+            parts = [p for p in re.split(r"[\s\-‐]+", family) if len(p) > 2]
+            for part in parts[1:]:  # a double surname cited by its second part
+                self.loose[name_key(part)].append(work)
+
+    def knows(self, name: str) -> bool:
+        """Whether some entry's first author goes by ``name``."""
+        key = name_key(name)
+        return bool(self.exact.get(key) or self.loose.get(key))
+
+    def _label(self, work: WorkRecord) -> str:
+        return self.labels.get(id(work), _year_of(work))
+
+    def _by_year(self, candidates: list[WorkRecord], year: str) -> list[WorkRecord]:
+        year = year.lower()
+        same = [w for w in candidates if self._label(w) == year or _year_of(w) == year]
+        if same:
+            return same
+        suffixed = _SUFFIX.match(year)
+        if suffixed and any(id(w) in self.labels for w in candidates):
+            return []  # "2017c" when the list has only 2017a and 2017b: no guess
+        years = _base_years(year)
+        return [w for w in candidates if _base_years(_year_of(w)) & years]
+
+    def match(self, authors: list[str], year: str, et_al: bool) -> tuple[str | None, list[str]]:
+        """The key of the one reference that fits (or None: no fit, or an unresolved tie), and the
+        authors as the citation should record them (two bodies split when an entry lists both)."""
+        key = self._match(authors, year, et_al)
+        if key is None and len(authors) == 1 and _JOINED_BODIES.search(authors[0]):
+            bodies = _JOINED_BODIES.split(authors[0])
+            key = self._match(bodies, year, et_al)
+            if key is not None:
+                return key, bodies
+        return key, authors
+
+    def _match(self, authors: list[str], year: str, et_al: bool) -> str | None:
+        first = name_key(authors[0])
+        candidates = self.exact.get(first) or self.loose.get(first) or []
+        same = self._by_year(candidates, year)
+        if len(same) > 1 and len(authors) > 1:
+            second = name_key(authors[1])
+            narrowed = [w for w in same if len(w.authors) > 1 and second in _name_forms(w.authors[1].family)]
+            same = narrowed or same
+        if len(same) > 1:
+            wanted = (lambda n: n >= 3) if et_al else (lambda n: n == len(authors))
+            same = [w for w in same if wanted(len(w.authors))] or same
+        return same[0].key if len(same) == 1 else None
