@@ -21,9 +21,9 @@ KNOWN_LONG = {
     "themegraph.readers.references": "#14",
 }
 
-#: Import cycles known today, each being removed under issue #14: literature/citations.py imports
-#: stance.py at module level and stance.py imports citations.py inside a function.  A new cycle fails
-#: the test, and so does an entry here once its cycle is gone (delete the entry then).
+#: Import cycles known today (none: the citations/stance one went under issue #14, when the text
+#: layout moved to literature/layout.py).  A new cycle fails the test, and so does an entry here once
+#: its cycle is gone (delete the entry then).
 KNOWN_CYCLES: dict[tuple[str, str], str] = {}
 
 #: What the lower rooms may import (docs/architecture.md): the knowledge base and the file formats
