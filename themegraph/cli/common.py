@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from .. import progress
 from ..graph.open import open_store
@@ -23,7 +24,18 @@ app = typer.Typer(
 )
 
 
-load_app = typer.Typer(help="Load sources into the knowledge base.", no_args_is_help=True)
+class LoadGroup(TyperGroup):
+    """``load NAME ...`` runs the loader NAME; ``load FILE...`` (no loader of that name) is
+    ``load files FILE...``, which recognises each file by its content."""
+
+    def resolve_command(self, ctx, args):
+        if args and not args[0].startswith("-") and args[0] not in self.commands and "files" in self.commands:
+            args = ["files", *args]
+        return super().resolve_command(ctx, args)
+
+
+load_app = typer.Typer(cls=LoadGroup, help="Load sources into the knowledge base: `load FILE...` recognises "
+                       "each file; `load NAME FILE` names the kind.", no_args_is_help=True)
 app.add_typer(load_app, name="load")
 
 

@@ -1,13 +1,19 @@
-"""``themegraph load`` of study bundles and CAQDAS projects (REFI-QDA .qdpx and .qdc)."""
+"""``themegraph load`` of study bundles and CAQDAS projects (REFI-QDA, Taguette, QualCoder, coded
+segments), and ``load FILE...``, which recognises each file (loaders/registry.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from .common import DepthOpt, ForceOpt, StudyOpt, apply_batch, load_app, warn
+from .common import DepthOpt, ForceOpt, StudyOpt, apply_batch, err, load_app, warn
+
+ParticipantOpt = Annotated[Optional[str], typer.Option(
+    "--participant-from", help="How documents map to participants: a regex over document names (its first group, "
+    "e.g. '^(P\\d+)_') or a CSV with document and participant columns.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")]
 
 
 @load_app.command("study")
@@ -59,3 +65,92 @@ def load_review(
     from .review import load_review_bundle
 
     load_review_bundle(ctx.obj, folder, dry_run=dry_run, force=force)
+
+
+def _run(ctx: typer.Context, name: str, file: Path, dry_run: bool, force: bool, **options) -> None:
+    """Load ``file`` with the registry's loader ``name``, say what was odd, apply the batch."""
+    from ..loaders.registry import LOADERS
+
+    result = LOADERS[name].load(file, **options)
+    warn(result.warnings)
+    apply_batch(ctx.obj, result.batch, dry_run=dry_run, force=force)
+
+
+@load_app.command("taguette")
+def load_taguette(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Taguette's project database (.sqlite3), highlights export "
+                                              "(.csv/.xlsx) or codebook (.qdc).")],
+    study: StudyOpt,
+    participant_from: ParticipantOpt = None,
+    tag_separator: Annotated[str, typer.Option("--tag-separator", help="What splits a tag path into levels "
+                                                                      "('' for none).")] = ".",
+    project: Annotated[Optional[str], typer.Option("--project", help="Project id or name, if the database holds several.")] = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+):
+    """Import a Taguette analysis: documents, every highlight with its tags, tag descriptions (docs/taguette.md)."""
+    _run(ctx, "taguette", file, dry_run, force, study=study, participant_from=participant_from,
+         tag_separator=tag_separator, project=project)
+
+
+@load_app.command("qualcoder")
+def load_qualcoder(
+    ctx: typer.Context,
+    project: Annotated[Path, typer.Argument(help="A QualCoder project folder (NAME.qda) or its data.qda.")],
+    study: StudyOpt,
+    participant_from: ParticipantOpt = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+):
+    """Import a QualCoder project: files, cases, categories and codes, coded segments, coders, memos (docs/qualcoder.md)."""
+    _run(ctx, "qualcoder", project, dry_run, force, study=study, participant_from=participant_from)
+
+
+@load_app.command("segments")
+def load_segments(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A coded-segments export (.csv or .xlsx).")],
+    study: StudyOpt,
+    tool: Annotated[Optional[str], typer.Option("--format", help="maxqda, nvivo or atlas (default: told by the header).")] = None,
+    participant_from: ParticipantOpt = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+):
+    """Import coded segments exported by MAXQDA, NVivo or ATLAS.ti (docs/segments.md)."""
+    _run(ctx, "segments", file, dry_run, force, study=study, participant_from=participant_from, format=tool)
+
+
+@load_app.command("files")
+def load_files(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files or folders of any kind ThemeGraph reads.")],
+    study: Annotated[Optional[str], typer.Option("--study", help="Study id for projects, exports and papers.")] = None,
+    participant_from: ParticipantOpt = None,
+    theme_depth: DepthOpt = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+):
+    """Load files, each recognised by its content (`themegraph load FILE...` is the same): say what each was
+    taken for, read every one, then write each as its own atomic load."""
+    from ..loaders.registry import recognise
+    from ..readers.references import EXISTING_WORKS_QUERY
+
+    given = {"study": study, "participant_from": participant_from, "theme_depth": theme_depth}
+    found = [(file, *recognise(file)) for file in files]
+    existing = None
+    if not dry_run and any(loader.matches_existing for _, loader, _ in found):
+        with ctx.obj.open(read_only=True) as store:
+            existing = store.query(EXISTING_WORKS_QUERY)
+    results = []
+    for file, loader, what in found:
+        err.print(f"{file}: {what} (load {loader.name})", markup=False)
+        options = {k: v for k, v in given.items() if k in (*loader.options, "study") and v is not None}
+        if loader.name in ("study", "refs"):
+            options.pop("study", None)
+        if loader.matches_existing:
+            options["existing"] = existing
+        results.append(loader.load(file, **options))
+    for result in results:
+        warn(result.warnings)
+        apply_batch(ctx.obj, result.batch, dry_run=dry_run, force=force)
