@@ -49,8 +49,8 @@ class FaultyOps:
 
 
 def inject(monkeypatch, fail_at, calls, *, at_commit=False):
-    def faulty(ops, batches, loaded_at):
-        reports = ORIGINAL_WRITE(FaultyOps(ops, fail_at, calls), batches, loaded_at)
+    def faulty(ops, batches, loaded_at, policy=writer.KEEP):
+        reports = ORIGINAL_WRITE(FaultyOps(ops, fail_at, calls), batches, loaded_at, policy)
         if at_commit:
             raise InjectedFault("fault injected at commit")
         return reports
@@ -71,14 +71,12 @@ def test_a_fault_at_every_write_step_leaves_the_store_as_it_was(store, monkeypat
     inject(monkeypatch, None, calls)
     probe = store_copy_for_count(store, edited, monkeypatch, calls)
     assert probe > 10, "the load should take many primitive steps"
-    survived = 0
     for step in range(1, probe + 1):
         calls.clear()
         inject(monkeypatch, step, calls)
         with pytest.raises((InjectedFault, StoreError)):
             store.apply(edited, force=True)
         assert dump(store) == before, f"state changed after a fault at step {step}"
-        survived += 1
     calls.clear()
     inject(monkeypatch, None, calls, at_commit=True)
     with pytest.raises((InjectedFault, StoreError)):
@@ -87,8 +85,7 @@ def test_a_fault_at_every_write_step_leaves_the_store_as_it_was(store, monkeypat
     monkeypatch.setattr(writer, "write_batches", ORIGINAL_WRITE)
     store.apply(edited)  # and the same load then succeeds
     assert store.counts()["nodes"]["Code"] == 3
-    assert survived == probe
-    print(f"{store.name}: {survived + 1} injected faults survived")
+    print(f"{store.name}: {probe + 1} injected faults survived")
 
 
 ORIGINAL_WRITE = writer.write_batches

@@ -77,11 +77,11 @@ def test_provenance_is_recorded_on_nodes_and_relations(store):
     store.apply(study_batch())
     row = store.query(
         "MATCH (c:Code)-[r:IN_THEME]->(t:Theme) WHERE c.id = $id "
-        "RETURN c.origin AS origin, c.sources AS sources, c.loaded_at AS at, r.source AS rsource, r.origin AS rorigin",
+        "RETURN c.origin AS origin, c.sources AS sources, c.loaded_at AS at, r.sources AS rsources, r.origin AS rorigin",
         {"id": "s1/code/c1"},
     )[0]
     assert row["origin"] == "codebook.csv:3" and row["rorigin"] == "codebook.csv:3"
-    assert row["sources"] == ["study:s1"] and row["rsource"] == "study:s1"
+    assert row["sources"] == ["study:s1"] and row["rsources"] == ["study:s1"]
     assert row["at"].startswith("20")
     sources = store.sources()
     assert {s["source"] for s in sources} == {"refs:lit", "study:s1"}

@@ -12,7 +12,7 @@ import marshal
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .schema import BOOL, FLOAT, INT, STRINGS, node_kind, rel_kind
+from .schema import BOOL, FLOAT, INT, STRINGS, RelKind, node_kind, rel_kind
 
 
 class BatchError(ValueError):
@@ -45,13 +45,19 @@ def _coerce(value, type_: str, where: str):
     return value
 
 
+def fact_of(rel: RelKind, row: dict) -> str:
+    """What, besides its endpoints, makes a relation one fact: its identity values, joined."""
+    return "|".join("" if row.get(p) is None else str(row[p]) for p in rel.identity)
+
+
 @dataclass
 class Batch:
     """Rows for one named source.
 
     ``nodes[kind][id]`` is a dict of properties (``origin`` included); a node added twice is
     merged, later non-empty values winning.  ``rels[(type, from_kind, to_kind)]`` is a list of
-    dicts with ``src``, ``dst`` and properties.
+    dicts with ``src``, ``dst``, ``fact`` and properties; a relation added twice (the same
+    endpoints and identity values: the same fact) is kept once, as first given.
     """
 
     source: str
@@ -60,6 +66,7 @@ class Batch:
     nodes: dict[str, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))
     rels: dict[tuple[str, str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))
     _fingerprint: str | None = field(default=None, repr=False, compare=False)
+    _facts: set = field(default_factory=set, repr=False, compare=False)
 
     def node(self, kind: str, id: str, *, origin: str | None = None, **props) -> str:
         """Add (or merge into) node ``id`` of ``kind``; returns the id for chaining."""
@@ -90,10 +97,14 @@ class Batch:
         allowed_props = {p.name: p.type for p in declared.columns}
         row = {"src": str(src[1]), "dst": str(dst[1]), "origin": None if origin is None else str(origin)}
         for key, value in props.items():
-            if key not in allowed_props or key in ("kind", "source", "loaded_at", "origin"):
+            if key not in allowed_props or key in ("kind", "sources", "fact", "loaded_at", "origin"):
                 raise BatchError(f"{type_} {src[1]!r}->{dst[1]!r}: unknown property {key!r}")
             row[key] = _coerce(value, allowed_props[key], f"{type_} property {key!r}")
-        self.rels[(type_, src[0], dst[0])].append(row)
+        row["fact"] = fact_of(declared, row)
+        key = (type_, src[0], dst[0], row["src"], row["dst"], row["fact"])
+        if key not in self._facts:
+            self._facts.add(key)
+            self.rels[(type_, src[0], dst[0])].append(row)
 
     def counts(self) -> dict[str, int]:
         """Rows per node kind and relation type."""

@@ -2,7 +2,8 @@
 
 After a crash, a restore or months of loads, this answers "can I trust what is in here?":
 every relation and node is accounted for by a recorded load, the counts each load recorded
-match what is stored, study-scoped nodes belong to their study, and nothing is left orphaned.
+match what is stored, no fact is stored twice (the same relation, or two works with one DOI),
+study-scoped nodes belong to their study, and nothing is left orphaned.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def run_checks(store: Store) -> list[dict]:
     unknown_rel_sources: Counter = Counter()
     for rel in RELS:
         for kind in rel.from_kinds:
-            for row in store.query(f"MATCH (:{kind})-[r:{rel.name}]->() RETURN r.source AS s, count(*) AS n"):
+            for row in store.query(f"MATCH (:{kind})-[r:{rel.name}]->() UNWIND r.sources AS s RETURN s AS s, count(*) AS n"):
                 if row["s"] in sources:
                     rel_counts[(row["s"], rel.name)] += row["n"]
                 else:
@@ -59,6 +60,30 @@ def run_checks(store: Store) -> list[dict]:
                 mismatches.append(f"{source} {kind}: recorded {expected}, stored {actual}")
     results.append(_row("counts per source", FAIL if mismatches else OK, len(mismatches),
                         "; ".join(mismatches[:10]) or "every load's recorded counts match the store"))
+
+    # one fact, one relation: the same endpoints and identity values stored twice
+    doubled = 0
+    examples = []
+    for rel in RELS:
+        for a, b in rel.pairs:
+            rows = store.query(
+                f"MATCH (x:{a})-[r:{rel.name}]->(y:{b}) WITH x.id AS x, y.id AS y, r.fact AS f, count(*) AS n "
+                "WHERE n > 1 RETURN x, y, f, n ORDER BY x, y LIMIT 1000"
+            )
+            doubled += sum(r["n"] - 1 for r in rows)
+            examples += [f"{rel.name} {r['x']}->{r['y']}" for r in rows[:2]]
+    results.append(_row("one relation per fact", FAIL if doubled else OK, doubled,
+                        f"relations stored twice: {', '.join(examples[:5])}" if doubled
+                        else "no fact is stored twice"))
+
+    # one Work per DOI
+    same_doi = store.query(
+        "MATCH (w:Work) WHERE w.doi IS NOT NULL WITH w.doi AS doi, count(*) AS n WHERE n > 1 "
+        "RETURN doi, n ORDER BY doi LIMIT 1000"
+    )
+    results.append(_row("one work per DOI", FAIL if same_doi else OK, sum(r["n"] - 1 for r in same_doi),
+                        f"works sharing a DOI: {', '.join(r['doi'] for r in same_doi[:5])}" if same_doi
+                        else "no two works share a DOI"))
 
     # study-scoped nodes belong to their study
     unscoped = 0

@@ -1,5 +1,7 @@
-"""The embedded store: a Ladybug database in a folder on disk, zero setup.
+"""The embedded store: a Ladybug database in one file on disk, zero setup.
 
+Every write runs on a copy of the file that replaces it in one atomic rename (``_write``), so a
+kill at any moment leaves the old knowledge base or the new one, never a mix.
 Writes go through ``writer.write_batches`` in one explicit transaction on a *fresh* Connection:
 Ladybug 0.20-0.22 can crash when one Connection COPYs into a table, deletes or rolls back those
 rows and COPYs again, so no write Connection is ever reused.  Bulk rows travel as Arrow tables
@@ -14,6 +16,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import signal
+import threading
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING
 import ladybug
 
 from ..errors import StoreError
-from .schema import BOOL, FLOAT, INT, STRINGS, NodeKind, RelKind, ladybug_ddl
+from .schema import BOOL, FLOAT, INT, NODES, RELS, STRINGS, NodeKind, RelKind, ladybug_ddl
 from .store import Store
 from .writer import LoadReport
 
@@ -68,6 +74,37 @@ def _plain(value):
     return value
 
 
+def _rows(result) -> list[list]:
+    rows = []
+    while result.has_next():
+        rows.append(result.get_next())
+    return rows
+
+
+def _fsync(path: Path) -> None:
+    """Make ``path`` (a file or a folder) durable before the swap relies on it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _signals_deferred():
+    """Hold SIGINT and SIGTERM while the new file is swapped in, so that the message a user
+    then reads (written or not) is the truth; they are delivered right after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
 class _Ops:
     """``writer.WriteOps`` on one Ladybug connection inside a transaction."""
 
@@ -81,8 +118,54 @@ class _Ops:
 
         return pa.table({"key": pa.array(list(ids), type=pa.string())})
 
-    def delete_source_rels(self, rel: RelKind, source: str) -> None:
-        self.conn.execute(f"MATCH ()-[r:{rel.name}]->() WHERE r.source = $s DELETE r", {"s": source})
+    def release_rels(self, rel: RelKind, source: str) -> None:
+        # relations other sources assert too lose this one (Ladybug's list lambdas take no
+        # parameters, so the lists are recomputed here); the rest are deleted
+        res = self.conn.execute(
+            f"MATCH (a)-[r:{rel.name}]->(b) WHERE list_contains(r.sources, $s) AND size(r.sources) > 1 "
+            "RETURN label(a) AS a, label(b) AS b, a.id AS src, b.id AS dst, r.fact AS fact, r.sources AS sources",
+            {"s": source},
+        )
+        shared: dict[tuple[str, str], list[dict]] = {}
+        for row in res.get_as_arrow().to_pylist():
+            row["sources"] = [s for s in row["sources"] if s != source]
+            shared.setdefault((row.pop("a"), row.pop("b")), []).append(row)
+        for (src, dst), rows in shared.items():
+            self._set_rels(rel, src, dst, rows, ("sources",))
+        self.conn.execute(
+            f"MATCH ()-[r:{rel.name}]->() WHERE list_contains(r.sources, $s) AND size(r.sources) = 1 DELETE r",
+            {"s": source},
+        )
+
+    def fetch_rels(self, rel: RelKind, src: str, dst: str, keys: list[tuple[str, str, str]]) -> dict[tuple, dict]:
+        import pyarrow as pa
+
+        if not keys:
+            return {}
+        tbl = pa.table({f"k_{n}": pa.array([k[i] for k in keys], type=pa.string())  # noqa: F841
+                        for i, n in enumerate(("src", "dst", "fact"))})
+        cols = ", ".join(f"r.{p.name} AS {p.name}" for p in rel.columns)
+        res = self.conn.execute(
+            f"LOAD FROM tbl MATCH (a:{src})-[r:{rel.name}]->(b:{dst}) "
+            f"WHERE a.id = k_src AND b.id = k_dst AND r.fact = k_fact RETURN a.id AS _src, b.id AS _dst, {cols}"
+        )
+        return {(row.pop("_src"), row.pop("_dst"), row["fact"]): row for row in res.get_as_arrow().to_pylist()}
+
+    def update_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict]) -> None:
+        self._set_rels(rel, src, dst, rows, tuple(p.name for p in rel.columns if p.name != "fact"))
+
+    def _set_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict], names: tuple[str, ...]) -> None:
+        """Set properties ``names`` of the relations found by each row's src, dst and fact."""
+        if not rows:
+            return
+        types = {p.name: p.type for p in rel.columns}
+        columns = [("v_src", "STRING"), ("v_dst", "STRING"), ("v_fact", "STRING")] + [(f"v_{n}", types[n]) for n in names]
+        tbl = _arrow(columns, [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
+        sets = ", ".join(f"r.{n} = v_{n}" for n in names)
+        self.conn.execute(
+            f"LOAD FROM tbl MATCH (a:{src})-[r:{rel.name}]->(b:{dst}) "
+            f"WHERE a.id = v_src AND b.id = v_dst AND r.fact = v_fact SET {sets}"
+        )
 
     def ids_with_source(self, kind: NodeKind, source: str) -> set[str]:
         res = self.conn.execute(f"MATCH (n:{kind.name}) WHERE list_contains(n.sources, $s) RETURN n.id", {"s": source})
@@ -147,19 +230,58 @@ class LadybugStore(Store):
         self.path = Path(path)
         self.read_only = read_only
         self._lock_file = None
+        self.db = None
         if read_only and not self.path.exists():
             raise StoreError(f"no knowledge base at {self.path}: load something first (themegraph load ...)")
         if not read_only:
             self._take_lock()
+            try:
+                self._discard(self._next_path())  # what a writer killed before its swap left
+                if not self._has_schema():
+                    self._write(lambda ops: None)  # a new database, or new kinds: made by a swap too
+            except BaseException:
+                self._release_lock()
+                raise
+        if self.db is None:
+            self._open()
+
+    def _open(self) -> None:
+        """Open the live database, replaying a dead writer's log first if it left one."""
         try:
-            self.db = ladybug.Database(str(self.path), read_only=read_only, buffer_pool_size=BUFFER_POOL_BYTES)
+            self.db = ladybug.Database(str(self.path), read_only=self.read_only, buffer_pool_size=BUFFER_POOL_BYTES)
         except RuntimeError as exc:
+            if not (self.read_only and "recovery" in str(exc)):
+                self._release_lock()
+                raise StoreError(f"cannot open the database at {self.path}: {exc}") from None
+            self._recover()
+            self.db = ladybug.Database(str(self.path), read_only=True, buffer_pool_size=BUFFER_POOL_BYTES)
+
+    def _recover(self) -> None:
+        """A writer of an older ThemeGraph died with its log unapplied, and a read-only open cannot
+        apply it: apply it with a short read-write open, unless a writer is at work right now."""
+        try:
+            self._take_lock()
+        except StoreError:
+            raise StoreError(
+                f"the database {self.path} is being written by another process; read it when that load ends"
+            ) from None
+        try:
+            ladybug.Database(str(self.path), buffer_pool_size=BUFFER_POOL_BYTES).close()
+        except RuntimeError as exc:
+            raise StoreError(f"cannot recover the database at {self.path}: {exc}") from None
+        finally:
             self._release_lock()
-            raise StoreError(f"cannot open the database at {self.path}: {exc}") from None
-        if not read_only:
-            conn = ladybug.Connection(self.db)
-            for stmt in ladybug_ddl():
-                conn.execute(stmt)
+
+    def _has_schema(self) -> bool:
+        """Whether the live database exists with every declared table."""
+        if not self.path.exists():
+            return False
+        db = ladybug.Database(str(self.path), buffer_pool_size=BUFFER_POOL_BYTES)
+        try:
+            tables = {row[0] for row in _rows(ladybug.Connection(db).execute("CALL show_tables() RETURN name"))}
+        finally:
+            db.close()
+        return all(k.name in tables for k in (*NODES, *RELS))
 
     # -- locking ---------------------------------------------------------------------------
 
@@ -192,23 +314,59 @@ class LadybugStore(Store):
 
     # -- writes ----------------------------------------------------------------------------
 
+    def _next_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".next")
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".shadow")):
+            leftover.unlink(missing_ok=True)
+
     def _write(self, fn, rows: int = 0) -> LoadReport:
+        """Run ``fn`` on a copy of the database, then put the copy in its place in one rename.
+
+        Ladybug applies a committed transaction to its file at the checkpoint that follows, and a
+        process killed during that checkpoint was seen to leave a mix of old and new pages that
+        recovery did not undo.  So the live file is never written in place: the load runs on a
+        copy (``<db>.next``), which is checkpointed and closed, and ``os.replace`` swaps it in
+        atomically.  A kill at any moment leaves the old file or the new one; readers that have
+        the old file open keep reading it whole until they reopen.
+        """
         if self.read_only:
             raise StoreError(f"the database {self.path} was opened read-only")
-        conn = ladybug.Connection(self.db)  # fresh per transaction: see the module docstring
-        conn.execute("BEGIN TRANSACTION")
+        nxt = self._next_path()
+        self._discard(nxt)
+        if self.db is not None:
+            self.db.close()  # flushed and checkpointed: the file alone is the database
+            self.db = None
         try:
-            report = fn(_Ops(conn))
-            conn.execute("COMMIT")
+            if self.path.exists():
+                shutil.copyfile(self.path, nxt)
+            db = ladybug.Database(str(nxt), buffer_pool_size=BUFFER_POOL_BYTES)
+            try:
+                conn = ladybug.Connection(db)
+                for stmt in ladybug_ddl():
+                    conn.execute(stmt)
+                conn = ladybug.Connection(db)  # fresh per transaction: see the module docstring
+                conn.execute("BEGIN TRANSACTION")
+                report = fn(_Ops(conn))
+                conn.execute("COMMIT")
+                conn.execute("CHECKPOINT")
+            finally:
+                db.close()
+            _fsync(nxt)
+            with _signals_deferred():
+                os.replace(nxt, self.path)
+                _fsync(self.path.parent)
             return report
         except BaseException as exc:
-            try:
-                conn.execute("ROLLBACK")
-            except RuntimeError:
-                pass  # a failed COPY has rolled the transaction back already
+            self._discard(nxt)
             if isinstance(exc, RuntimeError):
                 raise StoreError(f"the load was rolled back, nothing was written: {exc}") from None
             raise
+        finally:
+            if self.path.exists():
+                self.db = ladybug.Database(str(self.path), buffer_pool_size=BUFFER_POOL_BYTES)
 
     def query(self, cypher: str, params: dict | None = None) -> list[dict]:
         conn = ladybug.Connection(self.db)

@@ -32,6 +32,17 @@ def all_made(made: int, rows: list, rel: RelKind, src: str, dst: str) -> None:
         raise MissingEndpoint(f"{rel.name}: {len(rows) - made} relation(s) name a missing {src} or {dst}")
 
 
+def release_rels_statements(rel: RelKind, extra: str = "") -> tuple[str, str]:
+    """Take source ``$s`` off the relations of ``rel`` that assert it: those it alone asserts are
+    deleted, the others keep their other sources.  ``extra`` narrows the match (staging leaves
+    its own new relations alone)."""
+    match = f"MATCH (a)-[r:{rel.name}]->() WHERE $s IN r.sources {extra}"
+    return (
+        f"{match}AND size(r.sources) = 1 DELETE r",
+        f"{match}SET r.sources = [x IN r.sources WHERE x <> $s]",
+    )
+
+
 class Ops:
     """``writer.WriteOps`` on one Neo4j managed transaction."""
 
@@ -43,8 +54,9 @@ class Ops:
     def _ids(self, cypher: str, **params) -> set[str]:
         return {r[0] for r in self.tx.run(cypher, **params)}
 
-    def delete_source_rels(self, rel: RelKind, source: str) -> None:
-        self.tx.run(f"MATCH ()-[r:{rel.name}]->() WHERE r.source = $s DELETE r", s=source).consume()
+    def release_rels(self, rel: RelKind, source: str) -> None:
+        for statement in release_rels_statements(rel):
+            self.tx.run(statement, s=source).consume()
 
     def ids_with_source(self, kind: NodeKind, source: str) -> set[str]:
         return self._ids(f"MATCH (n:{kind.name}) WHERE $s IN n.sources RETURN n.id", s=source)
@@ -90,6 +102,27 @@ class Ops:
     def delete_nodes(self, kind: NodeKind, ids: list[str]) -> None:
         for chunk in chunks(ids):
             self.tx.run(f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) DETACH DELETE n", ids=chunk).consume()
+
+    def fetch_rels(self, rel: RelKind, src: str, dst: str, keys: list[tuple[str, str, str]]) -> dict[tuple, dict]:
+        out: dict[tuple, dict] = {}
+        cols = [p.name for p in rel.columns]
+        for chunk in chunks(keys):
+            for rec in self.tx.run(
+                f"UNWIND $keys AS k MATCH (a:{src} {{id: k[0]}})-[r:{rel.name}]->(b:{dst} {{id: k[1]}}) "
+                "WHERE r.fact = k[2] RETURN a.id AS src, b.id AS dst, r",
+                keys=[list(k) for k in chunk],
+            ):
+                out[(rec["src"], rec["dst"], rec["r"].get("fact"))] = {c: rec["r"].get(c) for c in cols}
+        return out
+
+    def update_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict]) -> None:
+        sets = ", ".join(f"r.{p.name} = row.{p.name}" for p in rel.columns if p.name != "fact")
+        for chunk in chunks(rows):
+            self.tx.run(
+                f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}})-[r:{rel.name}]->(b:{dst} {{id: row.dst}}) "
+                f"WHERE r.fact = row.fact SET {sets}",
+                rows=chunk,
+            ).consume()
 
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
         for rows, stamp in segments:

@@ -38,8 +38,8 @@ from collections import defaultdict
 import neo4j
 
 from ..errors import StoreError
-from .neo4j_ops import Ops, all_made, chunks, props
-from .schema import NODE_KINDS, NODES, STAGED, STAGING_RUN, NodeKind, RelKind, neo4j_node_stage, neo4j_rel_create
+from .neo4j_ops import Ops, all_made, chunks, props, release_rels_statements
+from .schema import NODE_KINDS, NODES, REL_KINDS, STAGED, STAGING_RUN, NodeKind, RelKind, neo4j_node_stage, neo4j_rel_create
 from .writer import MissingEndpoint
 
 STALE_SECONDS = float(os.environ.get("THEMEGRAPH_STAGE_STALE_SECONDS", "900"))
@@ -95,7 +95,8 @@ class StagedOps:
         self.staged: dict[str, dict[str, str]] = defaultdict(dict)  # kind -> id -> staged node's elementId
         self.updates: dict[str, dict[str, dict]] = defaultdict(dict)  # kind -> id -> new row
         self.deletes: dict[str, set[str]] = defaultdict(set)  # kind -> ids to delete
-        self.rel_deletes: list[tuple[RelKind, str]] = []  # (type, source) whose relations go
+        self.rel_releases: list[tuple[RelKind, str]] = []  # (type, source) whose relations lose it
+        self.rel_updates: dict[tuple[str, str, str], dict[tuple, dict]] = defaultdict(dict)  # held
         self.held_rels: list[tuple[RelKind, str, str, list[dict], dict]] = []  # touch published nodes
         self._last_beat = time.monotonic()
 
@@ -123,8 +124,23 @@ class StagedOps:
             with self.driver.session(database=self.database) as session:
                 session.execute_write(self._alive)
 
-    def delete_source_rels(self, rel: RelKind, source: str) -> None:
-        self.rel_deletes.append((rel, source))
+    def release_rels(self, rel: RelKind, source: str) -> None:
+        self.rel_releases.append((rel, source))
+
+    def fetch_rels(self, rel: RelKind, src: str, dst: str, keys: list[tuple[str, str, str]]) -> dict[tuple, dict]:
+        released = {s for r, s in self.rel_releases if r.name == rel.name}
+        held = self.rel_updates[(rel.name, src, dst)]
+        out = {}
+        for key, row in self._read("fetch_rels", rel, src, dst, [k for k in keys if k not in held]).items():
+            rest = [s for s in (row.get("sources") or []) if s not in released]
+            if rest:  # what publishing leaves of it
+                out[key] = {**row, "sources": rest}
+        out.update({k: held[k] for k in keys if k in held})
+        return out
+
+    def update_rels(self, rel: RelKind, src: str, dst: str, rows: list[dict]) -> None:
+        for row in rows:
+            self.rel_updates[(rel.name, src, dst)][(row["src"], row["dst"], row["fact"])] = row
 
     def ids_with_source(self, kind: NodeKind, source: str) -> set[str]:
         ids = self._read("ids_with_source", kind, source) - self.deletes[kind.name]
@@ -146,8 +162,8 @@ class StagedOps:
         return live | (set(ids) & self.staged[kind.name].keys())
 
     def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]:
-        """Ids among ``ids`` with a relation that this load does not delete."""
-        gone = [f"{rel.name}|{source}" for rel, source in self.rel_deletes]
+        """Ids among ``ids`` with a relation that publishing keeps (one some other source asserts)."""
+        gone = [f"{rel.name}|{source}" for rel, source in self.rel_releases]
         found: set[str] = set()
         self._beat_if_due()
         with self.driver.session(database=self.database) as session:
@@ -156,7 +172,8 @@ class StagedOps:
                     lambda tx, c=chunk: list(
                         tx.run(
                             f"UNWIND $ids AS id MATCH (n:{kind.name} {{id: id}}) "
-                            "WHERE EXISTS { (n)-[r]-() WHERE NOT type(r) + '|' + coalesce(r.source, '') IN $gone } "
+                            "WHERE EXISTS { (n)-[r]-() WHERE any(s IN coalesce(r.sources, ['']) "
+                            "WHERE NOT type(r) + '|' + s IN $gone) } "
                             "RETURN n.id",
                             ids=c,
                             gone=gone,
@@ -220,10 +237,11 @@ class StagedOps:
         """Apply the held-back changes and give staged nodes their kind (one transaction)."""
         ops = Ops(tx)
         self._alive(tx)  # and holds the run's record locked: nobody discards it meanwhile
-        for rel, source in self.rel_deletes:  # the source's old relations, not the ones just staged
-            tx.run(
-                f"MATCH (a)-[r:{rel.name}]->() WHERE r.source = $s AND NOT a:{STAGED} DELETE r", s=source
-            ).consume()
+        for rel, source in self.rel_releases:  # the source's old relations, not the ones just staged
+            for statement in release_rels_statements(rel, f"AND NOT a:{STAGED} "):
+                tx.run(statement, s=source).consume()
+        for (name, src, dst), rows in self.rel_updates.items():
+            ops.update_rels(REL_KINDS[name], src, dst, list(rows.values()))
         for kind in NODES:
             ops.delete_nodes(kind, sorted(self.deletes[kind.name]))
             ops.update_nodes(kind, list(self.updates[kind.name].values()))

@@ -43,11 +43,22 @@ class NodeKind:
     props: tuple[Prop, ...] = ()
     #: properties that get a Neo4j index (``id`` always has a uniqueness constraint)
     indexed: tuple[str, ...] = ("name",)
+    #: properties whose disagreement between two sources is a conflict to report (None: the name
+    #: and every own property).  Others are bookkeeping (a citation key, a display form): the
+    #: earlier value stays without a word.  See docs/identity.md.
+    compared: tuple[str, ...] | None = None
 
     @property
     def columns(self) -> tuple[Prop, ...]:
         """All properties in storage order: id, name, kind, own properties, provenance."""
         return (Prop("id"), Prop("name"), KIND, *self.props, *NODE_PROVENANCE)
+
+    @property
+    def conflicting(self) -> tuple[str, ...]:
+        """The properties compared between sources (see ``compared``)."""
+        if self.compared is not None:
+            return self.compared
+        return ("name", *(p.name for p in self.props))
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,20 @@ REL_PROVENANCE = (
 )
 
 STUDY_SCOPED = Prop("study", STRING, "id of the study this node belongs to")
+#: What a CAQDAS tool records of who made a thing and when (REFI-QDA creatingUser ...): kept so
+#: that exporting an imported project gives it back (docs/refi-qda.md).
+TOOL_GUID = Prop("guid", STRING, "the GUID a CAQDAS tool gave it (REFI-QDA), kept for export")
+AUTHORSHIP = (
+    Prop("created_by", STRING, "GUID of the user who created it in a CAQDAS tool"),
+    Prop("created", STRING, "when it was created (ISO 8601)"),
+    Prop("modified_by", STRING, "GUID of the user who last changed it"),
+    Prop("modified", STRING, "when it was last changed (ISO 8601)"),
+)
+_CODE_TOOL_PROPS = (
+    TOOL_GUID,
+    Prop("codable", BOOL, "false for a code the tool only uses to group others (REFI-QDA isCodable)"),
+    Prop("rank", INT, "place among its siblings in the tool's code tree"),
+)
 REVIEW_SCOPED = Prop("review", STRING, "id of the review this node belongs to")
 
 NODES: tuple[NodeKind, ...] = (
@@ -115,9 +140,13 @@ NODES: tuple[NodeKind, ...] = (
     NodeKind(
         "Participant",
         "A participant of a study; attributes are kept as a JSON object.",
-        (STUDY_SCOPED, Prop("attributes", STRING, "JSON object of participant attributes")),
+        (STUDY_SCOPED, Prop("attributes", STRING, "JSON object of participant attributes"), TOOL_GUID),
     ),
-    NodeKind("Code", "An initial code of a thematic analysis.", (STUDY_SCOPED, Prop("description"))),
+    NodeKind(
+        "Code",
+        "An initial code of a thematic analysis.",
+        (STUDY_SCOPED, Prop("description"), Prop("colour"), *_CODE_TOOL_PROPS),
+    ),
     NodeKind(
         "Theme",
         "A theme: 'final' themes group 'emerging' themes, which group codes.",
@@ -127,6 +156,7 @@ NODES: tuple[NodeKind, ...] = (
             Prop("description"),
             Prop("title_quote"),
             Prop("colour"),
+            *_CODE_TOOL_PROPS,
         ),
         indexed=("name", "level"),
     ),
@@ -157,8 +187,14 @@ NODES: tuple[NodeKind, ...] = (
             Prop("unmatched", BOOL, "created from an in-text citation with no reference entry"),
         ),
         indexed=("name", "doi", "key"),
+        compared=("title", "year", "doi"),
     ),
-    NodeKind("Author", "An author of works (a person or a corporate body).", (Prop("family"), Prop("given"))),
+    NodeKind(
+        "Author",
+        "An author of works (a person or a corporate body).",
+        (Prop("family"), Prop("given")),
+        compared=(),  # the id is the normalised name: spellings of it are display forms
+    ),
     NodeKind("Theory", "A theory or model that findings bear on.", (Prop("description"),)),
     NodeKind("Construct", "A construct (component) of a theory.", (Prop("theory"), Prop("description"))),
     NodeKind(
@@ -174,18 +210,66 @@ NODES: tuple[NodeKind, ...] = (
             Prop("path", STRING, "file name inside the project or on disk"),
             Prop("text", STRING, "full plain text, so extracts can be located and exported"),
             Prop("guid", STRING, "the id the CAQDAS tool gave it"),
+            Prop("rich_path", STRING, "its rich-text file inside the project (REFI-QDA richTextPath)"),
+            Prop("positions", STRING, "how the tool counted selection positions, if not as the standard"),
+            *AUTHORSHIP,
         ),
     ),
     NodeKind(
         "Memo",
         "A note or memo written by a researcher about a code, theme, extract, document or the study.",
-        (STUDY_SCOPED, Prop("text"), Prop("author"), Prop("created")),
+        (
+            STUDY_SCOPED,
+            Prop("text"),
+            Prop("author"),
+            Prop("created"),
+            TOOL_GUID,
+            Prop("modified_by", STRING, "GUID of the user who last changed it"),
+            Prop("modified", STRING, "when it was last changed (ISO 8601)"),
+            Prop("describes", BOOL, "the REFI-QDA Description of what it annotates, not a Note"),
+        ),
     ),
-    NodeKind("User", "A researcher (coder) of a study, e.g. from a REFI-QDA project.", (STUDY_SCOPED, Prop("guid"))),
+    NodeKind(
+        "User",
+        "A researcher (coder) of a study, e.g. from a REFI-QDA project.",
+        (STUDY_SCOPED, Prop("guid"), Prop("tool_id", STRING, "the id a CAQDAS tool gave the user")),
+    ),
     NodeKind(
         "CodeSet",
         "A named set of codes, themes, documents or participants (REFI-QDA Sets).",
-        (STUDY_SCOPED, Prop("description")),
+        (STUDY_SCOPED, Prop("description"), TOOL_GUID),
+    ),
+    NodeKind(
+        "Selection",
+        "One selection a CAQDAS tool made of an extract's span, with its own GUID, user and dates: "
+        "selections of the same span share one Extract.",
+        (STUDY_SCOPED, TOOL_GUID, Prop("description"), *AUTHORSHIP),
+        indexed=(),
+    ),
+    NodeKind(
+        "SourceFile",
+        "A file of a REFI-QDA project's sources folder (.docx, .pdf, media, text), kept byte for byte.",
+        (
+            STUDY_SCOPED,
+            Prop("path", STRING, "its name inside the sources folder"),
+            Prop("data", STRING, "its bytes, base64"),
+            Prop("size", INT, "bytes"),
+            Prop("sha256"),
+        ),
+        indexed=(),
+    ),
+    NodeKind(
+        "ToolRecord",
+        "A REFI-QDA element the graph has no model for (graph, picture/PDF/media source, variable ...), "
+        "kept as XML so an export writes it again.",
+        (
+            STUDY_SCOPED,
+            Prop("section", STRING, "the project part it belongs in: Sources, Graphs, Variables, Links, Project"),
+            Prop("parent", STRING, "GUID of the element it sits in, if not the section itself"),
+            Prop("xml", STRING, "the element as XML"),
+            Prop("position", INT, "its order in the file"),
+        ),
+        indexed=(),
     ),
     NodeKind(
         "Source",
@@ -220,7 +304,7 @@ NODES: tuple[NodeKind, ...] = (
     ),
 )
 
-_ANNOTATABLE = ("Study", "Participant", "Code", "Theme", "Extract", "Document", "Finding")
+_ANNOTATABLE = ("Study", "Participant", "Code", "Theme", "Extract", "Document", "Finding", "Selection")
 _CODEISH = ("Code", "Theme")
 _STANCE_TARGETS = (("Finding", "Work"), ("Finding", "Theory"), ("Finding", "Construct"))
 _EVIDENCE = (Prop("evidence", STRING, "the sentence that justifies the link"),)
@@ -241,7 +325,8 @@ RELS: tuple[RelKind, ...] = (
         "A study-scoped node belongs to its study.",
         tuple(
             (k, "Study")
-            for k in ("Participant", "Code", "Theme", "Extract", "Finding", "Document", "Memo", "User", "CodeSet")
+            for k in ("Participant", "Code", "Theme", "Extract", "Finding", "Document", "Memo", "User", "CodeSet",
+                      "Selection", "SourceFile", "ToolRecord")
         ),
         hub=True,
     ),
@@ -257,9 +342,18 @@ RELS: tuple[RelKind, ...] = (
         "LINKED_TO",
         "A typed link a researcher drew between codes or themes (REFI-QDA Links).",
         tuple((a, b) for a in _CODEISH for b in _CODEISH),
-        (Prop("relation", STRING, "the link's name, e.g. 'causes'"), Prop("direction", STRING), Prop("guid")),
+        (Prop("relation", STRING, "the link's name, e.g. 'causes'"), Prop("direction", STRING), Prop("guid"),
+         Prop("colour")),
     ),
     RelKind("CODED_BY", "An extract was coded by a researcher.", (("Extract", "User"),)),
+    RelKind("SELECTS", "A CAQDAS tool's selection marks an extract's span.", (("Selection", "Extract"),)),
+    RelKind(
+        "APPLIES",
+        "One coding of a selection with a code or theme, as the tool recorded it (REFI-QDA Coding).",
+        tuple(("Selection", k) for k in _CODEISH),
+        (TOOL_GUID, *AUTHORSHIP[:2], Prop("notes", STRING, "JSON list of the GUIDs of notes on the coding")),
+        identity=("guid",),
+    ),
     RelKind(
         "CITES",
         "One citation occurrence of a work in a study.",

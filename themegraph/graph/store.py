@@ -44,15 +44,16 @@ class Store(ABC):
         ``rows`` (the load's size) lets a store choose how: Neo4j stages loads too big for one
         transaction."""
 
-    def apply(self, batch: Batch, *, force: bool = False) -> LoadReport:
+    def apply(self, batch: Batch, *, force: bool = False, policy: str = writer.KEEP) -> LoadReport:
         """Write ``batch`` atomically, replacing what its source contributed before.
 
         Unchanged content (same fingerprint as the last load of that source) is skipped unless
-        ``force``.  Either everything is written or, on any error, nothing is.
+        ``force``.  Either everything is written or, on any error, nothing is.  ``policy`` settles
+        values that disagree with another source's (``writer.KEEP``, ``PREFER_NEW``, ``STRICT``).
         """
-        return self.apply_many([batch], force=force)[0]
+        return self.apply_many([batch], force=force, policy=policy)[0]
 
-    def apply_many(self, batches: list[Batch], *, force: bool = False) -> list[LoadReport]:
+    def apply_many(self, batches: list[Batch], *, force: bool = False, policy: str = writer.KEEP) -> list[LoadReport]:
         """Apply batches of distinct sources in one transaction: all of them or none.  Reports
         come back in the order given.
 
@@ -63,9 +64,9 @@ class Store(ABC):
         if len(set(names)) != len(names):
             raise ValueError("apply_many needs batches of distinct sources")
         with _collector_paused():
-            return self._apply_many(batches, force)
+            return self._apply_many(batches, force, policy)
 
-    def _apply_many(self, batches: list[Batch], force: bool) -> list[LoadReport]:
+    def _apply_many(self, batches: list[Batch], force: bool, policy: str) -> list[LoadReport]:
         recorded = {}
         if not force:
             rows = self.query("MATCH (s:Source) RETURN s.id AS id, s.fingerprint AS f")
@@ -75,7 +76,7 @@ class Store(ABC):
             return [LoadReport(b.source, skipped=True) for b in batches]
         loaded_at = now_iso()
         size = sum(b.size() for b in todo)
-        written = {r.source: r for r in self._write(lambda ops: writer.write_batches(ops, todo, loaded_at), size)}
+        written = {r.source: r for r in self._write(lambda ops: writer.write_batches(ops, todo, loaded_at, policy), size)}
         return [written.get(b.source) or LoadReport(b.source, skipped=True) for b in batches]
 
     def drop_source(self, source: str) -> LoadReport:
