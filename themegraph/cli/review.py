@@ -106,20 +106,24 @@ def suggest(
     method: Annotated[Method, typer.Option("--method", help="lexical, or semantic (needs themegraph[semantic]).")]
     = Method.lexical,
     save: Annotated[bool, typer.Option("--save", help="Store them in the graph with status 'proposed'.")] = False,
+    measure: Annotated[bool, typer.Option("--measure", help="Score the ranking against the accepted links instead.")]
+    = False,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
 ):
     """Propose TRANSLATES links between themes of different studies and SYNTHESISES links for each
     review finding, ranked by similarity; accept one by copying its row into the bundle's CSV."""
-    from ..review.suggest import SUGGEST_COLUMNS, suggestion_batch, suggestions
+    from ..review import suggest as suggesting
 
     if fmt is ReportFormat.docx:
         raise ThemeGraphError("suggest prints table, csv, json or markdown")
     with ctx.obj.open(read_only=not save) as store:
-        rows = suggestions(store, review, method.value, top)
+        if measure:
+            emit([suggesting.measure(store, review, method.value)], fmt.value)
+            return
+        found = suggesting.suggestions(store, review, method.value, top)
         if save:
-            report = store.apply(suggestion_batch(review, rows))
-            err.print(report.summary())
-    emit(rows, fmt.value, SUGGEST_COLUMNS)
+            err.print(store.apply(suggesting.suggestion_batch(review, found)).summary())
+    emit([s.row() for s in found], fmt.value, suggesting.SUGGEST_COLUMNS)
 
 
 @review_app.command("map")
