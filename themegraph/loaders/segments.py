@@ -47,6 +47,8 @@ class Tool:
     codes_separator: str | None = None
     #: columns only this tool writes: how its header is recognised
     telling: tuple[str, ...] = ()
+    #: the folder a hierarchical name starts with (NVivo's "Codes\\\\Parent\\Child"), dropped
+    roots: tuple[str, ...] = ()
 
 
 TOOLS = {t.name: t for t in (
@@ -58,7 +60,7 @@ TOOLS = {t.name: t for t in (
          codes_separator=r"\n|;", telling=("quotation_content",)),
     Tool("nvivo", document=("file", "files", "name", "source"), code=("code", "node", "codes", "nodes"),
          text=("coded_text", "text", "content"), coder=("coded_by", "user", "created_by"), comment=("annotation",),
-         telling=("coded_text",)),
+         telling=("coded_text",), roots=("codes", "nodes")),
 )}
 
 
@@ -119,8 +121,11 @@ def load(path: Path, study: str, *, tool: str | None = None,
             batch.node("Extract", extract, section=where)
         codes = re.split(spec.codes_separator, cell) if spec.codes_separator else [cell]
         for code in (c.strip() for c in codes):
-            if code:
-                p.coding(extract, p.code(re.split(spec.path_separator, code), row.origin), row.origin)
+            parts = [part for part in re.split(spec.path_separator, code) if part.strip()]
+            if len(parts) > 1 and parts[0].strip().lower() in spec.roots:
+                parts = parts[1:]
+            if parts:
+                p.coding(extract, p.code(parts, row.origin), row.origin)
         if coder_col:
             p.coded_by_user(extract, row.get(coder_col), row.origin)
         if comment_col:
