@@ -1,8 +1,11 @@
-"""`make bench [SIZE=M|L]`: ThemeGraph against baselines measured in the same run.
+"""`make bench [SIZE=S|M|L]`: ThemeGraph against baselines measured in the same run.
 
-Prints one table: each measurement, its baseline (measured here, now, on this machine), the
-ratio, the target and whether it is met.  Absolute times depend on the machine; the ratios are
-what the targets are about.
+Prints two tables.  The first goes through the doors users use: ``themegraph load ...`` in a
+subprocess on generated files on disk, against the parser and the database doing nothing else
+(``bench/cli.py``).  The second measures the store itself: ``Store.apply_many`` on batches built
+in memory, queries, memory, Neo4j.  Each row: the measurement, its baseline (measured here, now,
+on this machine), the ratio, the target and whether it is met.  Absolute times depend on the
+machine; the ratios are what the targets are about.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from pathlib import Path
 import ladybug
 import neo4j
 
-from bench.corpus import SIZES, build
+from bench import cli
+from bench.corpus import build
+from bench.raw import raw_copy
 from themegraph.graph.ladybug_store import _arrow
 from themegraph.graph.neo4j_ops import props
 from themegraph.graph.schema import NODE_KINDS, REL_KINDS, ladybug_ddl, neo4j_node_create, neo4j_rel_create
@@ -98,25 +103,6 @@ def naive_sample(corpus, sample: int):
 def assignments(var: str, values: dict) -> str:
     """``var.k = $k`` for every value: each property set by its own parameter."""
     return ", ".join(f"{var}.{k} = ${k}" for k in values)
-
-
-def raw_copy(path, node_tables, rel_tables) -> float:
-    """A raw Ladybug COPY of the same rows into the same schema, in one transaction."""
-    db = ladybug.Database(str(path))
-    conn = ladybug.Connection(db)
-    for stmt in ladybug_ddl():
-        conn.execute(stmt)
-    conn = ladybug.Connection(db)
-    start = time.perf_counter()
-    conn.execute("BEGIN TRANSACTION")
-    for kind, tbl in node_tables.items():  # noqa: B007 - tbl is scanned by COPY
-        conn.execute(f"COPY {kind} FROM tbl")
-    for (type_, src, dst), tbl in rel_tables.items():  # noqa: B007
-        conn.execute(f"COPY {type_} FROM tbl (from='{src}', to='{dst}')")
-    conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
-    db.close()
-    return elapsed
 
 
 def naive_merge(path, corpus, sample: int) -> tuple[float, int]:
@@ -298,37 +284,57 @@ def bench_neo4j(size: str):
     store.close()
 
 
+#: The store-level corpus for each bench size (S: a few minutes in all on a shared 2-core machine).
+STORE_SIZE = {"S": "XS", "M": "M", "L": "L"}
+
+
+def fmt(v):
+    return "" if v is None else (f"{v:,.2f}" if isinstance(v, float) else f"{v:,}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--size", default="M", choices=sorted(SIZES), help="corpus size (L is the full target)")
-    parser.add_argument("--neo4j-size", default="M", choices=sorted(SIZES))
-    parser.add_argument("--skip", nargs="*", default=[], help="parts to skip: load queries memory neo4j example")
+    parser.add_argument("--size", default="S", choices=("S", "M", "L"),
+                        help="input sizes (S: a few minutes; L: the issue's target sizes)")
+    parser.add_argument("--neo4j-size", default="M", choices=("XS", "M", "L"))
+    parser.add_argument("--skip", nargs="*", default=[],
+                        help=f"parts to skip: cli {' '.join(cli.PARTS)} store load queries memory neo4j example")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--refs-file", type=Path, action="append", default=[],
+                        help="a real reference file (.bib, .ris, CSL .json) to measure too (repeatable)")
     args = parser.parse_args(argv)
+    from themegraph.output import emit
+
     work = Path(tempfile.mkdtemp(prefix="themegraph-bench-"))
+    size = STORE_SIZE[args.size]
+    table = None
     try:
+        if "cli" not in args.skip:
+            table = cli.run(args.size, work / "cli", skip=args.skip, real_refs=args.refs_file)
+            print(f"\n## Through the CLI, from files on disk (SIZE={args.size})\n")
+            emit([{k: fmt(v) if k in ("value", "baseline", "ratio") else v for k, v in r.items()} for r in table.rows],
+                 "markdown", ["measure", "size", "value", "unit", "baseline", "ratio", "target", "met"])
+        if "store" in args.skip:
+            args.skip += ["example", "load", "memory", "neo4j"]
         if "example" not in args.skip:
             bench_example_queries(work)
         if "load" not in args.skip:
-            store, _ = bench_embedded_load(args.size, work)
+            store, _ = bench_embedded_load(size, work)
             if "queries" not in args.skip:
-                bench_queries(store, f"embedded {args.size}")
+                bench_queries(store, f"embedded {size}")
             store.close()
         if "memory" not in args.skip:
-            bench_memory(args.size, work)
+            bench_memory(size, work)
         if "neo4j" not in args.skip:
             bench_neo4j(args.neo4j_size)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    from themegraph.output import emit
-
-    def fmt(v):
-        return "" if v is None else (f"{v:,.2f}" if isinstance(v, float) else f"{v:,}")
-
-    emit([{k: fmt(v) if k in ("value", "baseline", "ratio") else v for k, v in r.items()} for r in RESULTS],
-         "markdown", ["measure", "value", "unit", "baseline", "ratio", "target", "met"])
+    if RESULTS:
+        print(f"\n## The store itself: Store.apply_many on batches in memory (corpus {size})\n")
+        emit([{k: fmt(v) if k in ("value", "baseline", "ratio") else v for k, v in r.items()} for r in RESULTS],
+             "markdown", ["measure", "value", "unit", "baseline", "ratio", "target", "met"])
     if args.json:
-        args.json.write_text(json.dumps(RESULTS, indent=2))
+        args.json.write_text(json.dumps({"cli": table.rows if table else [], "store": RESULTS}, indent=2))
 
 
 if __name__ == "__main__":
