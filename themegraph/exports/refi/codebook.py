@@ -24,10 +24,13 @@ class Writer:
         self.warnings: list[str] = []
         self.guids: dict[str, str] = {}
         self.used: set[str] = set()
+        #: node id -> the GUID the tool gave it (kept on import), used before any made-up one
+        self.own = {id_: row["guid"] for rows in g.with_guids() for id_, row in rows.items() if row.get("guid")}
 
     def guid(self, node_id: str, own: str | None = None) -> str:
         """A node's GUID: its own when it has a valid, unused one, else uuid5 of its id."""
         if node_id not in self.guids:
+            own = own or self.own.get(node_id)
             value = own if is_guid(own) and own.lower() not in self.used else guid_for(node_id)
             self.used.add(value.lower())
             self.guids[node_id] = value
@@ -62,7 +65,11 @@ class Writer:
     def codes(self, parent: Element, notes: dict[str, list[str]] | None = None) -> None:
         """The theme/code tree as nested Code elements (themes hold their sub-themes and codes)."""
         g = self.g
-        order = {id_: i for i, id_ in enumerate([*g.themes, *g.codes])}
+        by_name = {id_: i for i, id_ in enumerate([*g.themes, *g.codes])}
+        # the tool's order among siblings where it was kept, else by name
+        rank = {id_: (row.get("rank") is None, row.get("rank") or 0, by_name[id_])
+                for rows in (g.themes, g.codes) for id_, row in rows.items()}
+        order = {id_: i for i, id_ in enumerate(sorted(by_name, key=rank.get))}
         children: dict[str | None, list[str]] = defaultdict(list)
         for kind, rows, parents in (("theme", g.themes, g.theme_parents), ("code", g.codes, g.code_parents)):
             for id_ in rows:
@@ -80,7 +87,8 @@ class Writer:
                 continue
             row = g.themes.get(id_) or g.codes[id_]
             colour = row.get("colour") if re.fullmatch(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})", row.get("colour") or "") else None
-            code = self.el(holder, "Code", guid=self.guid(id_), name=row["name"] or id_, isCodable="true", color=colour)
+            code = self.el(holder, "Code", guid=self.guid(id_), name=row["name"] or id_,
+                           isCodable="false" if row.get("codable") is False else "true", color=colour)
             placed[id_] = code
             if row.get("description"):
                 self.el(code, "Description", row["description"])

@@ -51,6 +51,15 @@ class Archive:
                 self._files.setdefault(info.filename.replace("\\", "/").casefold(), info)
         self._budget = MAX_BYTES
 
+    @property
+    def budget(self) -> int:
+        """Bytes that may still be unpacked."""
+        return self._budget
+
+    def infos(self) -> list[zipfile.ZipInfo]:
+        """The file members, in archive order."""
+        return list(self._files.values())
+
     def __enter__(self):
         return self
 

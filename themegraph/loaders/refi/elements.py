@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element, tostring
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
 
@@ -102,3 +103,18 @@ def parse_xml(data: bytes, where: str) -> El:
         ) from None
     return handler.root
 
+
+
+def to_xml(el: El) -> str:
+    """``el`` written back as XML without a namespace (an export puts it in its own), for an
+    element ThemeGraph keeps but does not model (a ToolRecord)."""
+    def build(e: El) -> Element:
+        node = Element(e.tag, e.attrs)
+        text = e.text
+        if text.strip() or not e.children:
+            node.text = text or None
+        for child in e.children:
+            node.append(build(child))
+        return node
+
+    return tostring(build(el), encoding="unicode")

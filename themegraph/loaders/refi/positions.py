@@ -85,11 +85,12 @@ class Scheme:
         self.deviations = deviations
         self.offset = offset
         self.length = length
-        self.starts, self.widths, self.cum = [], [], [0]
+        self.starts, self.widths, self.cum, self.indexes = [], [], [0], []
         for index, width in sorted(events):
             self.starts.append(offset + index + self.cum[-1])
             self.widths.append(width)
             self.cum.append(self.cum[-1] + width)
+            self.indexes.append(index)
 
     def index(self, position: int) -> int | None:
         """Text index of a position; None if it splits a character or lies outside the text."""
@@ -99,12 +100,24 @@ class Scheme:
         index = position - self.offset - self.cum[k]
         return index if 0 <= index <= self.length else None
 
+    def position(self, index: int) -> int:
+        """The position this convention gives text index ``index`` (the inverse of :meth:`index`)."""
+        return self.offset + index + self.cum[bisect_left(self.indexes, index)]
+
 
 DEVIATIONS = {
     "utf16": "count UTF-16 code units instead of characters (as NVivo does)",
     "crlf": "count each CRLF line break as one character",
     "bom": "count the byte-order mark as a character",
 }
+
+
+def scheme_named(source: SourceText, deviations: str | None) -> Scheme:
+    """The convention a document's selections were found to follow (``Document.positions``: its
+    deviations from the standard, space-separated), for writing positions the same way again."""
+    wanted = tuple(sorted((deviations or "").split()))
+    found = schemes(source)
+    return next((s for s in found if tuple(sorted(s.deviations)) == wanted), found[0])
 
 
 def schemes(source: SourceText) -> list[Scheme]:

@@ -3,9 +3,11 @@ codings, cases and variables, notes, links and sets; and ``qdpx_batch``, the pro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from .positions import DEVIATIONS, SourceText, choose_scheme, decode_text
 from .reader import Reader
 
 _ATTRIBUTE_SET = re.compile(r"^\s*([^:]+?)\s*::?\s*(\S.*?)\s*$")
+#: Attributes of <Project> beyond its name that an export gives back (origin is ThemeGraph's own).
+_PROJECT_ATTRS = ("creatingUserGUID", "creationDateTime", "modifyingUserGUID", "modifiedDateTime", "basePath")
 
 
 @dataclass
@@ -29,6 +33,7 @@ class _Memo:
     author: str | None = None
     created: str | None = None
     targets: list[tuple[tuple[str, str], El]] = field(default_factory=list)
+    describes: bool = False  # a Description, written back as one
 
 
 
@@ -48,6 +53,11 @@ class _ProjectReader(Reader):
         self.participants: dict[str, dict] = {}  # participant id -> {"el", "name", "attrs"}
         self.doc_participants: dict[str, list[str]] = defaultdict(list)
         self.spoken: list[tuple[str, str, El]] = []
+        self.kept_sources: Counter[str] = Counter()
+        self.codings: list[tuple[str, El, El]] = []  # (selection id, Coding, PlainTextSelection)
+        self.files: dict[str, bytes] = {}  # member name -> bytes read
+        self.span_selections: dict[str, list[str]] = defaultdict(list)  # extract id -> selection ids
+        self.selection_extract: dict[str, str] = {}
 
     def read(self, root: El) -> None:
         if root.tag != "Project":
@@ -56,6 +66,9 @@ class _ProjectReader(Reader):
             self.warn(f"namespace {root.ns or '(none)'!r} instead of {PROJECT_NS!r}; read anyway", root)
         name = self.name_of(root, "Project", Path(self.archive.label).stem)
         self.b.node("Study", self.study, origin=self.origin(root), name=name)
+        kept = {k: v for k, v in root.attrs.items() if k in _PROJECT_ATTRS}
+        if kept:  # who made the project and when: given back on export
+            self.keep(El("Project", root.ns, kept, root.line), "Project")
         section = {tag: root.first(tag) for tag in ("Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets")}
         if section["Users"] is not None:
             self.read_users(section["Users"])
@@ -67,8 +80,7 @@ class _ProjectReader(Reader):
                 key = self.key(v.get("guid"))
                 if key:
                     self.variables[key] = self.name_of(v, "Variable")
-                if self.description(v):
-                    self.dropped["descriptions of variables"] += 1
+                self.keep(v, "Variables")  # its GUID, type and description, for export
         if section["Sources"] is not None:
             self.read_sources(section["Sources"])
         if section["Cases"] is not None:
@@ -84,13 +96,16 @@ class _ProjectReader(Reader):
         if section["Links"] is not None:
             self.read_links(section["Links"])
         if root.first("Graphs") is not None:
-            self.dropped["graphs"] += len(root.first("Graphs").all("Graph"))
+            for graph in root.first("Graphs").all("Graph"):
+                self.keep(graph, "Graphs")
+        self.emit_codings()
+        self.keep_files()
 
     def read_users(self, users: El) -> None:
         els = users.all("User")
         names = [self.name_of(u, "User", u.get("id")) for u in els]
         for el, name, id_ in zip(els, names, unique_ids(self.study, "user", [[n] for n in names])):
-            self.node("User", id_, el, name=name, guid=self.guid_prop(el, id_))
+            self.node("User", id_, el, name=name, guid=self.guid_prop(el, id_), tool_id=el.get("id"))
             key = self.key(el.get("guid"))
             if key:
                 self.users[key] = (id_, name)
@@ -108,26 +123,31 @@ class _ProjectReader(Reader):
     def read_sources(self, sources: El) -> None:
         texts = []
         for el in sources.children:
-            if el.tag != "TextSource":
-                self.dropped[f"{el.tag}s (only text sources are imported)"] += 1
+            if el.tag != "TextSource":  # pictures, PDFs, audio, video: kept whole, with their files
+                self.keep(el, "Sources")
+                self.kept_sources[el.tag] += 1
                 continue
             texts.append((el, self.source_text(el)))
         names = [self.name_of(el, "TextSource", _file_name(path)) for el, (_, path) in texts]
         for (el, (source, path)), name, id_ in zip(texts, names, unique_ids(self.study, "document", [[n] for n in names])):
+            rich = el.get("richTextPath")
             self.node("Document", id_, el, name=name, path=path, text=source.text if source else None,
-                      guid=self.guid_prop(el, id_))
+                      guid=self.guid_prop(el, id_), **self.authorship(el),
+                      rich_path=re.sub(r"^internal://", "", rich.strip(), flags=re.IGNORECASE) if rich else None)
             self.register(el, "Document", id_)
             self.doc_els[id_] = el
             if source:
                 for note in source.notes:
                     self.warn(f"source {name!r} {note}", el)
             self.read_selections(el, id_, name, source)
-            if el.all("Coding"):
-                self.dropped["codings of whole sources"] += len(el.all("Coding"))
+            for coding in el.all("Coding"):  # a coding of the whole source: kept as it is
+                self.keep(coding, "Sources", el.get("guid"))
             self.notes_on(el, ("Document", id_))
             self.describe(el, ("Document", id_), name)
             for value in el.all("VariableValue"):
                 self.doc_values[id_].update(self.variable_value(value))
+        for tag, n in sorted(self.kept_sources.items()):
+            self.warn(f"{n} {tag}(s) kept as they are for export: their selections and codings are not in the graph")
 
     def source_text(self, el: El) -> tuple[SourceText | None, str | None]:
         """The plain text of a source (from its file or inline) and its path inside the archive."""
@@ -139,14 +159,22 @@ class _ProjectReader(Reader):
             path = re.sub(r"^internal://", "", path_value.strip(), flags=re.IGNORECASE)
             if info is None:
                 return None, path
-            return decode_text(self.archive.read(info), f"{self.archive.label}:{info.filename}"), path
+            return decode_text(self.member(info), f"{self.archive.label}:{info.filename}"), path
         inline = el.first("PlainTextContent")
         if inline is not None:
             return decode_text(inline.text.encode()), None
         self.warn("source has no plain text (only rich text or none): its selections cannot be read", el)
         return None, None
 
+    def member(self, info) -> bytes:
+        """A member's bytes, read once (a text source is also kept byte for byte)."""
+        if info.filename not in self.files:
+            self.files[info.filename] = self.archive.read(info)
+        return self.files[info.filename]
+
     def read_selections(self, source_el: El, doc_id: str, doc_name: str, source: SourceText | None) -> None:
+        """Each selection is a Selection with its own GUID, user and dates; selections of the same
+        span share one Extract, which carries their codings for queries."""
         selections = []
         for el in source_el.all("PlainTextSelection"):
             try:
@@ -162,6 +190,7 @@ class _ProjectReader(Reader):
         if scheme.deviations:
             how = "; ".join(DEVIATIONS[d] for d in scheme.deviations)
             self.warn(f"selections of {doc_name!r} {how}: positions corrected", source_el)
+            self.node("Document", doc_id, source_el, positions=" ".join(scheme.deviations))
         text, doc_slug, skipped = source.text, doc_id.rsplit("/", 1)[-1], 0
         for el, start, end in selections:
             s, e = scheme.index(start), scheme.index(end)
@@ -170,34 +199,58 @@ class _ProjectReader(Reader):
                 continue
             id_ = f"{self.study}/extract/{doc_slug}-{s}-{e}"
             quote = text[s:e]
-            if id_ in self.b.nodes.get("Extract", {}):
-                self.warn(f"two selections of the same text in {doc_name!r} were merged", el)
             name = (el.get("name") or "").strip() or _abbreviate(quote)
             self.node("Extract", id_, el, name=name, text=quote, char_start=s, char_end=e)
-            self.register(el, "Extract", id_)
             self.rel("IN_DOCUMENT", ("Extract", id_), ("Document", doc_id), el)
             self.doc_extracts[doc_id].append(id_)
-            for coding in el.all("Coding"):
-                self.read_coding(coding, id_, el)
-            self.notes_on(el, ("Extract", id_))
-            self.describe(el, ("Extract", id_), name)
+            selection = f"{id_}/{len(self.span_selections[id_]) + 1}"
+            self.span_selections[id_].append(selection)
+            self.node("Selection", selection, el, name=el.get("name"), guid=self.guid_prop(el, selection),
+                      description=self.description(el), **self.authorship(el))
+            self.rel("SELECTS", ("Selection", selection), ("Extract", id_), el)
+            self.register(el, "Selection", selection)
+            self.selection_extract[selection] = id_
+            self.codings += [(selection, coding, el) for coding in el.all("Coding")]
+            self.notes_on(el, ("Selection", selection))
         if skipped:
             self.warn(f"{skipped} selections of {doc_name!r} lie outside its text or split a character: skipped", source_el)
         if misfits - skipped > 0:
             self.warn(f"{misfits - skipped} selections of {doc_name!r} start or end inside a word", source_el)
 
-    def read_coding(self, coding: El, extract_id: str, selection: El) -> None:
-        ref = coding.first("CodeRef")
-        target = self.resolve(ref.get("targetGUID")) if ref is not None else None
-        if target is None or target[0] not in ("Code", "Theme"):
-            self.warn("coding refers to no known code: skipped", coding)
-            return
-        type_ = "CODED_AS" if target[0] == "Code" else "ILLUSTRATES"
-        self.rel(type_, ("Extract", extract_id), target, coding)
-        user = self.user(coding.get("creatingUser") or selection.get("creatingUser"))
-        if user:
-            self.rel("CODED_BY", ("Extract", extract_id), ("User", user[0]), coding)
-        self.notes_on(coding, ("Extract", extract_id))
+    def emit_codings(self) -> None:
+        """Each Coding as APPLIES from its selection (its GUID, user, date and notes), and as
+        CODED_AS or ILLUSTRATES and CODED_BY from the selection's extract (for queries)."""
+        for selection, coding, selection_el in self.codings:
+            ref = coding.first("CodeRef")
+            target = self.resolve(ref.get("targetGUID")) if ref is not None else None
+            if target is None or target[0] not in ("Code", "Theme"):
+                self.warn("coding refers to no known code: skipped", coding)
+                continue
+            extract = ("Extract", self.selection_extract[selection])
+            notes = [r.get("targetGUID") for r in coding.all("NoteRef") if r.get("targetGUID")]
+            self.rel("APPLIES", ("Selection", selection), target, coding,
+                     guid=self.guid_prop(coding, f"{selection}|{target[1]}|{coding.line}"),
+                     created_by=coding.get("creatingUser"), created=coding.get("creationDateTime"),
+                     notes=json.dumps(notes) if notes else None)
+            self.rel("CODED_AS" if target[0] == "Code" else "ILLUSTRATES", extract, target, coding)
+            user = self.user(coding.get("creatingUser") or selection_el.get("creatingUser"))
+            if user:
+                self.rel("CODED_BY", extract, ("User", user[0]), coding)
+
+    def keep_files(self) -> None:
+        """Every file of the sources folder, byte for byte (base64), so an export carries the
+        original .docx, .pdf and media files; files past the size cap are left out (warned)."""
+        for info in self.archive.infos():
+            folder, _, rest = info.filename.replace("\\", "/").partition("/")
+            if folder.casefold() != "sources" or not rest or info.is_dir():
+                continue
+            if info.filename not in self.files and info.file_size > self.archive.budget:
+                self.warn(f"{info.filename} ({info.file_size} bytes) is past what is left of the size cap: not kept")
+                continue
+            data = self.member(info)
+            self.b.node("SourceFile", f"{self.study}/file/{rest}", origin=f"{self.archive.label}:{info.filename}",
+                        study=self.study, name=rest, path=rest, data=base64.b64encode(data).decode("ascii"),
+                        size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
     # cases, variables and participants
 
@@ -238,12 +291,12 @@ class _ProjectReader(Reader):
                     self.warn("case refers to an unknown source: skipped", ref)
             for ref in el.all("SelectionRef"):
                 target = self.resolve(ref.get("targetGUID"))
-                if target and target[0] == "Extract":
-                    self.spoken.append((target[1], id_, ref))
+                if target and target[0] == "Selection":
+                    self.spoken.append((self.selection_extract[target[1]], id_, ref))
                 else:
                     self.warn("case refers to an unknown selection: skipped", ref)
-            if el.all("CodeRef"):
-                self.dropped["codings of cases"] += len(el.all("CodeRef"))
+            for ref in el.all("CodeRef"):  # a coding of the whole case: kept as it is
+                self.keep(ref, "Cases", el.get("guid"))
             self.describe(el, ("Participant", id_), name)
 
     def read_sets(self, sets: El) -> None:
@@ -258,20 +311,19 @@ class _ProjectReader(Reader):
                 for doc in docs:
                     if doc and doc[0] == "Document":
                         self.doc_values[doc[1]][m.group(1)] = m.group(2)
-                self.warn(f"set {name!r} read as the attribute {m.group(1)} = {m.group(2)!r} of its sources' participants", el)
-            else:
-                code_sets.append((el, name, codes + sources, notes))
+                self.warn(f"set {name!r} also read as the attribute {m.group(1)} = {m.group(2)!r} of its sources' participants", el)
+            code_sets.append((el, name, codes + sources, notes))
         ids = unique_ids(self.study, "codeset", [[name] for _, name, _, _ in code_sets])
         for (el, name, members, notes), id_ in zip(code_sets, ids):
-            self.node("CodeSet", id_, el, name=name, description=self.description(el))
+            self.node("CodeSet", id_, el, name=name, description=self.description(el), guid=self.guid_prop(el, id_))
             for ref in members:
                 target = self.resolve(ref.get("targetGUID") or ref.get("guid"))
                 if target and target[0] in ("Code", "Theme", "Document"):
                     self.rel("IN_SET", target, ("CodeSet", id_), ref)
                 else:
                     self.warn(f"set {name!r} names an unknown code or source: skipped", ref)
-            if notes:
-                self.dropped["notes in sets"] += len(notes)
+            for ref in notes:  # notes as members: kept as they are
+                self.keep(ref, "Sets", el.get("guid"))
 
     def emit_participants(self) -> None:
         """Participants from cases, plus one per source that carries attributes but has no case."""
@@ -296,7 +348,9 @@ class _ProjectReader(Reader):
                 attrs[key] = value
         for pid, p in self.participants.items():
             attrs = json.dumps(p["attrs"], sort_keys=True, ensure_ascii=False) if p["attrs"] else None
-            self.node("Participant", pid, p["el"], name=p["name"], attributes=attrs)
+            # a participant made from a source gets the GUID an export gives its case
+            guid = self.guid_prop(p["el"], pid) if p["el"].tag == "Case" else guid_for(pid)
+            self.node("Participant", pid, p["el"], name=p["name"], attributes=attrs, guid=guid)
         for doc_id, owners in self.doc_participants.items():
             if len(owners) == 1:
                 for extract_id in self.doc_extracts.get(doc_id, []):
@@ -310,7 +364,7 @@ class _ProjectReader(Reader):
         """A Description of a source, selection, case or the project becomes a memo about it."""
         text = self.description(el)
         if text:
-            self.memos.append(_Memo(el, f"Description of {name}", text, targets=[(target, el)]))
+            self.memos.append(_Memo(el, f"Description of {name}", text, targets=[(target, el)], describes=True))
 
     def read_notes(self, notes: El) -> None:
         for el in notes.all("Note"):
@@ -327,8 +381,9 @@ class _ProjectReader(Reader):
             key = self.key(el.get("guid"))
             if key:
                 self.notes[key] = memo
-            if el.all("PlainTextSelection"):
-                self.dropped["selections inside notes"] += len(el.all("PlainTextSelection"))
+            for child in el.children:  # selections and codings inside a note: kept as they are
+                if child.tag in ("PlainTextSelection", "Coding", "VariableValue"):
+                    self.keep(child, "Notes", el.get("guid"))
 
     def emit_memos(self) -> None:
         for note_key, target, ref in self.note_refs:
@@ -339,7 +394,11 @@ class _ProjectReader(Reader):
                 memo.targets.append((target, ref))
         ids = unique_ids(self.study, "memo", [[m.name, f"{m.name} {short_hash(m.text)}"] for m in self.memos])
         for memo, id_ in zip(self.memos, ids):
-            self.node("Memo", id_, memo.el, name=memo.name, text=memo.text, author=memo.author, created=memo.created)
+            note = memo.el if not memo.describes else None
+            self.node("Memo", id_, memo.el, name=memo.name, text=memo.text, author=memo.author, created=memo.created,
+                      describes=memo.describes or None, guid=self.guid_prop(note, id_) if note else None,
+                      modified_by=note.get("modifyingUser") if note else None,
+                      modified=note.get("modifiedDateTime") if note else None)
             for target, el in memo.targets:
                 self.rel("ANNOTATES", ("Memo", id_), target, el)
 
@@ -347,15 +406,14 @@ class _ProjectReader(Reader):
         for el in links.all("Link"):
             src, dst = self.resolve(el.get("originGUID")), self.resolve(el.get("targetGUID"))
             if not (src and dst and src[0] in ("Code", "Theme") and dst[0] in ("Code", "Theme")):
-                self.dropped["links that do not join two codes"] += 1
+                self.keep(el, "Links")  # between selections, sources, notes ...: kept as it is
                 continue
             name = (el.get("name") or "").strip() or None
             guid = el.get("guid") if is_guid(el.get("guid")) else guid_for(f"{src[1]}|{dst[1]}|{name}")
-            self.rel("LINKED_TO", src, dst, el, relation=name, direction=el.get("direction"), guid=guid)
-            if el.all("NoteRef"):
-                self.dropped["notes on links"] += len(el.all("NoteRef"))
-            if el.get("color"):
-                self.dropped["colours of links"] += 1
+            self.rel("LINKED_TO", src, dst, el, relation=name, direction=el.get("direction"), guid=guid,
+                     colour=el.get("color"))
+            for ref in el.all("NoteRef"):
+                self.keep(ref, "Links", guid)
 
 
 def _file_name(path: str | None) -> str | None:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from ...errors import InputError, ThemeGraphError
 from ...graph.batch import Batch
+from ...graph.schema import NODES, STUDY_SCOPED
 from .archive import MAX_BYTES
-from .elements import CODEBOOK_NS, El, parse_xml
+from .elements import CODEBOOK_NS, El, parse_xml, to_xml
 from .ids import PathNames, guid_for, is_guid, theme_level, unique_ids
 
-_STUDY_SCOPED = ("Participant", "Code", "Theme", "Extract", "Document", "Memo", "User", "CodeSet")
+#: The kinds whose nodes belong to a study: each gets IN_STUDY (from the schema, never retyped).
+_STUDY_SCOPED = tuple(k.name for k in NODES if STUDY_SCOPED in k.props)
 
 
 @dataclass
@@ -25,7 +27,7 @@ class _CodeItem:
     children: list[_CodeItem] = field(default_factory=list)
     theme: bool = False
     id: str = ""
-
+    rank: int = 0
 
 
 class Reader:
@@ -45,6 +47,7 @@ class Reader:
         self.objects: dict[str, tuple[str, str]] = {}  # guid key -> (kind, node id)
         self.note_refs: list[tuple[str | None, tuple[str, str], El]] = []  # (note key, target, NoteRef)
         self._rels: set = set()
+        self.kept = 0  # ToolRecords made
 
     # provenance and bookkeeping
 
@@ -88,6 +91,19 @@ class Reader:
         value = (el.get("guid") or "").strip()
         return value if is_guid(value) else guid_for(node_id)
 
+    @staticmethod
+    def authorship(el: El) -> dict:
+        """Who created and last changed an element in the tool, and when (as given)."""
+        return {"created_by": el.get("creatingUser"), "created": el.get("creationDateTime"),
+                "modified_by": el.get("modifyingUser"), "modified": el.get("modifiedDateTime")}
+
+    def keep(self, el: El, section: str, parent: str | None = None) -> None:
+        """Keep an element the graph has no model for as a ToolRecord, so an export writes it again."""
+        self.kept += 1
+        id_ = f"{self.study}/record/{self.kept}"
+        self.node("ToolRecord", id_, el, name=el.tag, section=section, parent=parent, xml=to_xml(el),
+                  position=self.kept)
+
     def node(self, kind: str, id_: str, el: El, **props) -> str:
         return self.b.node(kind, id_, origin=self.origin(el), study=self.study, **props)
 
@@ -112,14 +128,16 @@ class Reader:
         """Codes and themes: leaves are Codes, their parents Themes (down to ``theme_depth``)."""
         items: list[_CodeItem] = []
         paths: dict = {}  # (parent's path key, name) -> path key
+        top: list[_CodeItem] = []
         stack = [(c, None) for c in reversed(codes.all("Code"))]
         while stack:
             el, parent = stack.pop()
             name = self.name_of(el, "Code")
-            item = _CodeItem(el, name, PathNames(name, parent.names if parent else None, paths), parent)
+            siblings = parent.children if parent else top
+            item = _CodeItem(el, name, PathNames(name, parent.names if parent else None, paths), parent,
+                             rank=len(siblings))
+            siblings.append(item)
             items.append(item)
-            if parent:
-                parent.children.append(item)
             stack += [(c, item) for c in reversed(el.all("Code"))]
         for item in items:
             item.theme = bool(item.children) and (self.theme_depth is None or item.names.depth <= self.theme_depth)
@@ -134,15 +152,15 @@ class Reader:
             above = item.parent
             while above is not None and not above.theme:
                 above = above.parent
+            codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
+            tool = {"description": self.description(el), "colour": el.get("color"), "rank": item.rank,
+                    "guid": self.guid_prop(el, item.id), "codable": codable}
             if item.theme:
-                self.node(kind, item.id, el, name=item.name, level=theme_level(item.names.depth),
-                          description=self.description(el), colour=el.get("color"))
+                self.node(kind, item.id, el, name=item.name, level=theme_level(item.names.depth), **tool)
                 if above:
                     self.rel("SUBTHEME_OF", (kind, item.id), ("Theme", above.id), el)
             else:
-                self.node(kind, item.id, el, name=item.name, description=self.description(el))
-                if el.get("color"):
-                    self.dropped["colours of codes (only themes keep a colour)"] += 1
+                self.node(kind, item.id, el, name=item.name, **tool)
                 if above:
                     self.rel("IN_THEME", (kind, item.id), ("Theme", above.id), el)
                 flattened += item.parent is not above
@@ -194,7 +212,7 @@ def qdc_batch(path: Path, study: str, *, theme_depth: int | None = None) -> tupl
     sets = root.first("Sets").all("Set") if root.first("Sets") is not None else []
     names = [reader.name_of(el, "Set") for el in sets]
     for el, name, id_ in zip(sets, names, unique_ids(study, "codeset", [[n] for n in names])):
-        reader.node("CodeSet", id_, el, name=name, description=reader.description(el))
+        reader.node("CodeSet", id_, el, name=name, description=reader.description(el), guid=reader.guid_prop(el, id_))
         for ref in el.all("MemberCode"):
             target = reader.resolve(ref.get("guid") or ref.get("targetGUID"))
             if target:
