@@ -45,6 +45,7 @@ def test_messy_bibtex_loads_every_readable_entry_and_reports_the_rest():
         "sorensen1999",
         "gap1994",
         "dejong2001",
+        "horvath2011-2",
         "van-paridon-2005-entry-without-key",
         "joffe2012",
         "noauthor",
@@ -55,16 +56,18 @@ def test_messy_bibtex_loads_every_readable_entry_and_reports_the_rest():
             f"{path}:28: could not read this entry (Unexpected block start: `@article`. "
             "Was still looking for field-value closing `,` or `}`); entry skipped"
         ),
-        f"{path}:41: duplicate key 'horvath2011' (first at line 5); entry skipped",
+        f"{path}:41: key 'horvath2011' repeats the entry at line 5, for another work: loaded as 'horvath2011-2'",
         f"{path}:47: entry has no key; using 'van-paridon-2005-entry-without-key'",
         f"{path}:61: entry 'noauthor' has no author",
     ]
 
 
-def test_duplicate_key_keeps_the_first_entry(messy_works):
+def test_a_repeated_key_keeps_both_works_the_first_under_the_key(messy_works):
     works = messy_works
     assert works["horvath2011"].title == "Alliance in Individual Psychotherapy"
     assert works["horvath2011"].origin.endswith("messy.bib:5")
+    assert works["horvath2011-2"].title == "A second entry reusing a key"
+    assert works["horvath2011-2"].origin.endswith("messy.bib:41")
 
 
 def test_latex_accents_decoded_after_splitting_names(messy_works):
@@ -136,7 +139,7 @@ def test_example_bibliography_reads_clean():
 # --- RIS and CSL-JSON -----------------------------------------------------------------------
 
 
-def test_ris_with_bom_keeps_the_first_record():
+def test_ris_with_bom_keeps_every_record():
     works, problems = read_references(REFS / "bom.ris")
     assert works[0].key == "bordin1979"
     assert works[0].year == "1979" and works[0].doi == "10.1037/h0085885"
@@ -148,7 +151,11 @@ def test_ris_with_bom_keeps_the_first_record():
     assert problems == [
         f"{path}:17: record has no closing 'ER  -' line; read up to the next record",
         f"{path}:17: 1 line(s) are not 'XX  - value' tags and were ignored: 'this line is not a tag'",
-        f"{path}:24: duplicate key 'bordin1979' (first at line 1); entry skipped",
+        f"{path}:24: key 'bordin1979' repeats the entry at line 1, for another work: loaded as 'bordin1979-2'",
+    ]
+    assert [w.key for w in works] == [
+        "bordin1979", "group-for-the-advancement-of-psychiatry-1994-forced-treatment",
+        "horvath-1993-role-therapeutic-alliance", "bordin1979-2",
     ]
 
 

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from .. import progress
 from ..graph.open import open_store
 from ..graph.store import Store
+from ..graph.writer import KEEP, PREFER_NEW, STRICT
 from ..output import Format
 
 app = typer.Typer(
@@ -107,15 +108,37 @@ def parse_params(pairs: list[str] | None) -> dict:
     return params
 
 
-def apply_batch(target: Target, batch, *, dry_run: bool = False, force: bool = False) -> None:
-    """Hand a validated batch to the store (or only report it, for --dry-run)."""
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(batch.counts().items()))
+def apply_batch(target: Target, batch, *, dry_run: bool = False, force: bool = False,
+                policy: str = KEEP, also: tuple = ()) -> None:
+    """Hand a validated batch (and the ``also`` batches it needs, in the same transaction) to the
+    store, or only report it, for --dry-run.  Values that disagree with another source's are
+    reported as warnings and settled by ``policy`` (see ``policy_of``)."""
+    batches = [*also, batch]
     if dry_run:
-        err.print(f"{batch.source}: valid ({counts}); nothing written (--dry-run)")
+        for b in batches:
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(b.counts().items()))
+            err.print(f"{b.source}: valid ({counts}); nothing written (--dry-run)")
         return
-    with target.open() as store, progress.track(f"writing {batch.source}", batch.size(), console=err):
-        report = store.apply(batch, force=force)
-    err.print(report.summary())
+    size = sum(b.size() for b in batches)
+    with target.open() as store, progress.track(f"writing {batch.source}", size, console=err):
+        reports = store.apply_many(batches, force=force, policy=policy)
+    for report in reports:
+        print_report(report)
+
+
+def print_report(report, extra: str = "") -> None:
+    """What a load did, on stderr: its conflicts as warnings, then its summary."""
+    warn([c.describe() for c in report.conflicts])
+    err.print(report.summary() + extra)
+
+
+PreferNewOpt = Annotated[bool, typer.Option(
+    "--prefer-new", help="Where another source gave a different value, store this load's (default: keep the earlier).")]
+
+
+def policy_of(prefer_new: bool, strict: bool) -> str:
+    """The conflict policy the options ask for (``--strict`` wins: a conflict is an error)."""
+    return STRICT if strict else PREFER_NEW if prefer_new else KEEP
 
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="Rewrite even if the source is unchanged since its last load.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -78,8 +78,27 @@ def schema_cmd(fmt: FormatOpt = Format.table):
 
 
 @app.command()
-def sources(ctx: typer.Context, fmt: FormatOpt = Format.table):
+def sources(
+    ctx: typer.Context,
+    fmt: FormatOpt = Format.table,
+    kind: Annotated[Optional[str], typer.Option(
+        "--kind", help="Instead, each node of this kind (e.g. Theory) with the sources that assert it, "
+        "the one that defined it first.")] = None,
+):
     """List every recorded load (source, loader, file, when, rows per kind)."""
+    if kind:
+        try:
+            label = schema.node_kind(kind[:1].upper() + kind[1:]).name
+        except ValueError as exc:
+            raise ThemeGraphError(str(exc)) from None
+        with ctx.obj.open(read_only=True) as store:
+            rows = store.query(
+                f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.sources AS sources, "
+                "n.origin AS origin ORDER BY id"
+            )
+        emit([{**r, "defined_by": (r["sources"] or [None])[0]} for r in rows], fmt,
+             ["id", "name", "defined_by", "sources", "origin"])
+        return
     with ctx.obj.open(read_only=True) as store:
         rows = store.sources()
     if fmt is Format.json:  # rows per kind as an object, not as a string of JSON

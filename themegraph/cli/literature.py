@@ -9,7 +9,16 @@ from typing import Annotated, Optional
 import typer
 
 from ..output import Format, emit
-from .common import ForceOpt, app, err, load_app, warn
+from .common import (
+    ForceOpt,
+    PreferNewOpt,
+    app,
+    err,
+    load_app,
+    policy_of,
+    print_report,
+    warn,
+)
 
 
 def _read_refs(files: list[Path], strict: bool):
@@ -28,7 +37,9 @@ def _read_refs(files: list[Path], strict: bool):
 def load_refs(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="BibTeX, RIS or CSL-JSON files (format from extension and content).")],
-    strict: Annotated[bool, typer.Option("--strict", help="Any unreadable record is fatal.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Any unreadable or ambiguous record, or a value conflicting with another source's, is fatal.")] = False,
+    prefer_new: PreferNewOpt = False,
     force: ForceOpt = False,
 ):
     """Load reference files as works and authors; the same work from several files is one Work."""
@@ -41,8 +52,8 @@ def load_refs(
     with ctx.obj.open() as store:
         matched = match_existing(works, store.query(EXISTING_WORKS_QUERY))
         add_works(batch, works)
-        err.print(store.apply(batch, force=force).summary()
-                  + (f" ({matched} already in the knowledge base)" if matched else ""))
+        report = store.apply(batch, force=force, policy=policy_of(prefer_new, strict))
+    print_report(report, f" ({matched} already in the knowledge base)" if matched else "")
 
 
 @app.command()

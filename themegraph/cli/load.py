@@ -8,12 +8,33 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import DepthOpt, ForceOpt, StudyOpt, apply_batch, err, load_app, warn
+from .common import (
+    DepthOpt,
+    ForceOpt,
+    PreferNewOpt,
+    StudyOpt,
+    apply_batch,
+    err,
+    load_app,
+    policy_of,
+    warn,
+)
 
 ParticipantOpt = Annotated[Optional[str], typer.Option(
     "--participant-from", help="How documents map to participants: a regex over document names (its first group, "
     "e.g. '^(P\\d+)_') or a CSV with document and participant columns.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")]
+VersionOpt = Annotated[Optional[str], typer.Option(
+    "--version", help="Also keep this codebook as version LABEL of the study (see `query run codebook-changes`).")]
+
+
+def _apply(ctx: typer.Context, result, dry_run: bool, force: bool, version: str | None) -> None:
+    """Say what was odd, then write the batch (and its codebook version, in the same transaction)."""
+    from ..loaders.versions import snapshot
+
+    warn(result.warnings)
+    also = (snapshot(result.batch, version),) if version else ()
+    apply_batch(ctx.obj, result.batch, dry_run=dry_run, force=force, also=also)
 
 
 @load_app.command("study")
@@ -22,11 +43,20 @@ def load_study(
     folder: Annotated[Path, typer.Argument(help="A study bundle folder (see docs/study-bundle.md).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
     force: ForceOpt = False,
+    theories: Annotated[Optional[Path], typer.Option(
+        "--theories", help="A shared theories.yaml that findings may point at (loaded as its own source).")] = None,
+    prefer_new: PreferNewOpt = False,
+    strict: Annotated[bool, typer.Option("--strict", help="A value that conflicts with another source's is an error.")] = False,
 ):
-    """Validate a study bundle and load it, replacing what that study loaded before."""
-    from ..loaders.study import read_study
+    """Validate a study bundle and load it, replacing what that study loaded before.
 
-    apply_batch(ctx.obj, read_study(folder), dry_run=dry_run, force=force)
+    Findings may point at theories and constructs the bundle does not define: ones already in
+    the knowledge base, or in a shared file given with --theories."""
+    from ..loaders.study import read_study, read_theories_file
+
+    also = (read_theories_file(theories),) if theories else ()
+    apply_batch(ctx.obj, read_study(folder), dry_run=dry_run, force=force, policy=policy_of(prefer_new, strict),
+                also=also)
 
 
 def _load_refi(ctx: typer.Context, read, file: Path, study: str, theme_depth: int | None, force: bool) -> None:
@@ -67,13 +97,12 @@ def load_review(
     load_review_bundle(ctx.obj, folder, dry_run=dry_run, force=force)
 
 
-def _run(ctx: typer.Context, name: str, file: Path, dry_run: bool, force: bool, **options) -> None:
-    """Load ``file`` with the registry's loader ``name``, say what was odd, apply the batch."""
+def _run(ctx: typer.Context, name: str, file: Path, dry_run: bool, force: bool, version: str | None,
+         **options) -> None:
+    """Load ``file`` with the registry's loader ``name`` and write it."""
     from ..loaders.registry import LOADERS
 
-    result = LOADERS[name].load(file, **options)
-    warn(result.warnings)
-    apply_batch(ctx.obj, result.batch, dry_run=dry_run, force=force)
+    _apply(ctx, LOADERS[name].load(file, **options), dry_run, force, version)
 
 
 @load_app.command("taguette")
@@ -86,11 +115,12 @@ def load_taguette(
     tag_separator: Annotated[str, typer.Option("--tag-separator", help="What splits a tag path into levels "
                                                                       "('' for none).")] = ".",
     project: Annotated[Optional[str], typer.Option("--project", help="Project id or name, if the database holds several.")] = None,
+    version: VersionOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ):
     """Import a Taguette analysis: documents, every highlight with its tags, tag descriptions (docs/taguette.md)."""
-    _run(ctx, "taguette", file, dry_run, force, study=study, participant_from=participant_from,
+    _run(ctx, "taguette", file, dry_run, force, version, study=study, participant_from=participant_from,
          tag_separator=tag_separator, project=project)
 
 
@@ -100,11 +130,12 @@ def load_qualcoder(
     project: Annotated[Path, typer.Argument(help="A QualCoder project folder (NAME.qda) or its data.qda.")],
     study: StudyOpt,
     participant_from: ParticipantOpt = None,
+    version: VersionOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ):
     """Import a QualCoder project: files, cases, categories and codes, coded segments, coders, memos (docs/qualcoder.md)."""
-    _run(ctx, "qualcoder", project, dry_run, force, study=study, participant_from=participant_from)
+    _run(ctx, "qualcoder", project, dry_run, force, version, study=study, participant_from=participant_from)
 
 
 @load_app.command("segments")
@@ -114,11 +145,12 @@ def load_segments(
     study: StudyOpt,
     tool: Annotated[Optional[str], typer.Option("--format", help="maxqda, nvivo or atlas (default: told by the header).")] = None,
     participant_from: ParticipantOpt = None,
+    version: VersionOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ):
     """Import coded segments exported by MAXQDA, NVivo or ATLAS.ti (docs/segments.md)."""
-    _run(ctx, "segments", file, dry_run, force, study=study, participant_from=participant_from, format=tool)
+    _run(ctx, "segments", file, dry_run, force, version, study=study, participant_from=participant_from, format=tool)
 
 
 @load_app.command("files")
@@ -128,6 +160,7 @@ def load_files(
     study: Annotated[Optional[str], typer.Option("--study", help="Study id for projects, exports and papers.")] = None,
     participant_from: ParticipantOpt = None,
     theme_depth: DepthOpt = None,
+    version: VersionOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ):
@@ -152,5 +185,4 @@ def load_files(
             options["existing"] = existing
         results.append(loader.load(file, **options))
     for result in results:
-        warn(result.warnings)
-        apply_batch(ctx.obj, result.batch, dry_run=dry_run, force=force)
+        _apply(ctx, result, dry_run, force, version)

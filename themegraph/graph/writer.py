@@ -50,9 +50,10 @@ class Conflict:
     def describe(self) -> str:
         where = self.other_origin or "this load"
         before = f" (from {self.kept_origin})" if self.kept_origin else ""
+        other, kept = _short(self.other), _short(self.kept)
         outcome = "the new value is stored (--prefer-new)" if self.applied == "other" else (
             "the earlier value stays (--prefer-new takes the new one, --strict refuses)")
-        return (f"{where}: {self.kind} {self.id!r} {self.prop}: {self.other!r} differs from {self.kept!r}"
+        return (f"{where}: {self.kind} {self.id!r} {self.prop}: {other} differs from {kept}"
                 f"{before}; {outcome}")
 
 
@@ -73,6 +74,12 @@ class LoadReport:
         extra = f"; {self.removed_nodes} nodes no longer in the source removed" if self.removed_nodes else ""
         clash = f"; {len(self.conflicts)} conflicting value(s) reported" if self.conflicts else ""
         return f"{self.source}: wrote {parts or 'nothing'}{extra}{clash}"
+
+
+def _short(value, limit: int = 80) -> str:
+    """A value as a conflict message quotes it: long texts cut, so the two fit on a screen."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def now_iso() -> str:
@@ -155,9 +162,10 @@ def _same(old: dict, new: dict) -> bool:
 
 
 def _merge(kind: str, id_: str, held: dict, given: dict, props: tuple[str, ...], policy: str,
-           conflicts: list[Conflict]) -> dict:
-    """``held`` (what an earlier source gave) merged with ``given`` (a later one): an empty value
-    never erases one; a differing value of ``props`` is a conflict, settled by ``policy``."""
+           conflicts: list[Conflict], held_by: list[str], given_by: str) -> dict:
+    """``held`` (what earlier sources ``held_by`` gave) merged with ``given`` (source ``given_by``'s):
+    an empty value never erases one; a differing value of ``props`` is a conflict, settled by
+    ``policy``.  Conflicts name each side's source and origin (file:line)."""
     out = dict(held)
     for key, value in given.items():
         if value is None or key in ("origin", "loaded_at", "sources", "id", "kind"):
@@ -167,12 +175,18 @@ def _merge(kind: str, id_: str, held: dict, given: dict, props: tuple[str, ...],
             out[key] = value
         elif before != value and key in props and _norm(before) != _norm(value):
             applied = "other" if policy == PREFER_NEW else "kept"
-            conflicts.append(Conflict(kind, id_, key, before, value, held.get("origin"), given.get("origin"), applied))
+            conflicts.append(Conflict(kind, id_, key, before, value, _where(held_by, held.get("origin")),
+                                      _where([given_by], given.get("origin")), applied))
             if applied == "other":
                 out[key] = value
     if given.get("origin") is not None and policy == PREFER_NEW:
         out["origin"] = given["origin"]
     return out
+
+
+def _where(sources: list[str], origin: str | None) -> str:
+    """'study:x theories.yaml:4': which load, and where in its files."""
+    return " ".join(p for p in (", ".join(s for s in sources if s), origin) if p)
 
 
 def release(ops: WriteOps, kind: NodeKind, ids: set[str], source: str, loaded_at: str) -> int:
@@ -272,7 +286,8 @@ def _write_nodes(ops: WriteOps, kind: NodeKind, batches: list[Batch], loaded_at:
                 if id_ in combined:
                     merged, owners = combined[id_]
                     combined[id_] = (_merge(kind.name, id_, merged, row, props, policy,
-                                            reports[batch.source].conflicts), [*owners, batch.source])
+                                            reports[batch.source].conflicts, owners, batch.source),
+                                     [*owners, batch.source])
                 else:
                     combined[id_] = (row, [batch.source])
     if not combined:
@@ -287,7 +302,7 @@ def _write_nodes(ops: WriteOps, kind: NodeKind, batches: list[Batch], loaded_at:
             continue
         others = [s for s in (old.get("sources") or []) if s not in owners]
         if others and kind.name != "Source":  # held by another source too: merge, never overwrite
-            new = _merge(kind.name, id_, old, row, props, policy, reports[owners[0]].conflicts)
+            new = _merge(kind.name, id_, old, row, props, policy, reports[owners[0]].conflicts, others, owners[0])
             new = {**_complete(kind, id_, new, loaded_at), "origin": new.get("origin")}
         else:  # only its own sources hold it: the load's rows are the truth
             new = _complete(kind, id_, row, loaded_at)
@@ -332,8 +347,10 @@ def _write_rels(ops: WriteOps, rel: RelKind, src: str, dst: str, parts: list[tup
     for key, old in stored.items():
         row, owners = facts.pop(key)
         props = tuple(p.name for p in rel.props if p.name not in rel.identity)
-        merged = _merge(rel.name, f"{key[0]}->{key[1]}", old, row, props, policy, reports[owners[0]].conflicts)
-        sources = [s for s in (old.get("sources") or []) if s not in owners] + owners
+        earlier = [s for s in (old.get("sources") or []) if s not in owners]
+        merged = _merge(rel.name, f"{key[0]}->{key[1]}", old, row, props, policy, reports[owners[0]].conflicts,
+                        earlier, owners[0])
+        sources = earlier + owners
         if sources != old.get("sources") or merged != old:
             updates.append({**merged, "src": key[0], "dst": key[1], "fact": key[2], "sources": sources,
                             "kind": rel.name, "loaded_at": loaded_at})

@@ -336,8 +336,8 @@ class StudyReader:
         for entry in entries(read_yaml(path) or {}, key, name, self.problems):
             yield entry, f"{name}:{line_of(entry)}"
 
-    def read_theories(self) -> None:
-        for theory, where in self._yaml_entries("theories.yaml", "theories"):
+    def read_theories(self, name: str = "theories.yaml") -> None:
+        for theory, where in self._yaml_entries(name, "theories"):
             tslug = self._named_entry("Theory", theory, "theory/", where)
             if tslug is None:
                 continue
@@ -349,8 +349,8 @@ class StudyReader:
                     self.problem(where, f"proposed_in {key!r} is not a key of references.bib")
                 else:
                     self.batch.rel("PROPOSED_IN", ("Theory", tid), ("Work", self.work_keys[key]), origin=where)
-            for construct in entries(theory, "constructs", "theories.yaml", self.problems):
-                cwhere = f"theories.yaml:{line_of(construct)}"
+            for construct in entries(theory, "constructs", name, self.problems):
+                cwhere = f"{name}:{line_of(construct)}"
                 cslug = self._named_entry("Construct", construct, f"{tid}/", cwhere, theory=tid)
                 if cslug is None:
                     continue
@@ -416,16 +416,42 @@ class StudyReader:
         kind = given[0]
         name = scalar(link[kind], kind, where, self.problems)
         table = {"work": self.work_keys, "theory": self.theories, "construct": self.constructs}[kind]
-        if name not in table:
-            source = "references.bib" if kind == "work" else "theories.yaml"
-            self.problem(where, f"{kind} {link[kind]!r} is not in {source}")
+        target = table.get(name) if kind == "work" else table.get(name) or external_theory(kind, name)
+        if target is None:
+            detail = "" if kind == "work" else " (nor the id of a theory/construct as 'theory' or 'theory/construct')"
+            self.problem(where, f"{kind} {link[kind]!r} is not in {'references.bib' if kind == 'work' else 'theories.yaml'}"
+                         f"{detail}")
             return
         evidence = scalar(link.get("evidence"), "evidence", where, self.problems)
         if not evidence:
             self.problem(where, "a link needs the evidence sentence that justifies it")
             return
-        self.batch.rel(stance.upper(), ("Finding", fid), (kind.capitalize(), table[name]), origin=where,
+        self.batch.rel(stance.upper(), ("Finding", fid), (kind.capitalize(), target), origin=where,
                        evidence=evidence)
+
+
+def external_theory(kind: str, name: str | None) -> str | None:
+    """The id of a theory ('working-alliance') or construct ('working-alliance/bonds') that the
+    bundle does not define: another bundle or a shared theories file (``--theories``) may have
+    loaded it.  The store checks that it exists, and names it if it does not."""
+    parts = [slug(p) for p in (name or "").split("/")]
+    if not all(parts) or len(parts) != (1 if kind == "theory" else 2):
+        return None
+    return "/".join(["theory", *parts])
+
+
+def read_theories_file(path: Path) -> Batch:
+    """A shared theories file (the format of a bundle's theories.yaml, without ``proposed_in``)
+    as its own source, ``theories:<file name>``, that several bundles' findings can point at."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such theories file")
+    reader = StudyReader(path.parent)
+    reader.batch = Batch(f"theories:{path.name}", path=str(path), loader="theories")
+    reader._step(reader.read_theories, path.name)
+    if reader.problems:
+        raise InputError(reader.problems)
+    return reader.batch
 
 
 def read_study(folder: Path) -> Batch:

@@ -222,7 +222,7 @@ def read_references(path: Path | str, *, strict: bool = False) -> tuple[list[Wor
     if not works:
         raise InputError([f"{path}: no {_FORMAT_NAMES[kind]} entries could be read", *problems])
     works, key_problems = _unique_keys(works, path)
-    problems += key_problems
+    problems = sorted(problems + key_problems, key=lambda p: _line_of(p, path))
     if strict and problems:
         raise InputError(problems)
     return works, problems
@@ -258,26 +258,50 @@ def _detect_format(path: Path, text: str) -> str:
 
 
 def _unique_keys(works: list[WorkRecord], path: Path) -> tuple[list[WorkRecord], list[str]]:
-    """Drop every work whose key was already used (the first one wins), with a problem each."""
-    seen: dict[str, str] = {}
-    kept, problems = [], []
+    """Make every key unique in the file, dropping nothing.
+
+    Reference managers repeat keys (Mendeley and Zotero merges, hand-made files): an entry whose
+    key was used before gets the key with a suffix ("smith2000-2"), so both works load, and the
+    warning says whether it is another work or a second copy of the same one (which is merged).
+    """
+    seen: dict[str, tuple[str, str]] = {}  # key -> (where first, work id)
+    problems = []
+    taken = {w.key for w in works}
     for work in works:
         if work.key in seen:
-            problems.append(f"{work.origin}: duplicate key {work.key!r} (first at {seen[work.key]}); entry skipped")
-            continue
+            first_at, first_id = seen[work.key]
+            old = work.key
+            work.key = _suffixed(old, taken)
+            work.keys = [work.key if k == old else k for k in work.keys]
+            taken.add(work.key)
+            what = ("the same work again: merged with it" if work.id == first_id
+                    else f"another work: loaded as {work.key!r}")
+            problems.append(f"{work.origin}: key {old!r} repeats the entry at {first_at}, for {what}")
         where = work.origin.removeprefix(f"{path}:")
-        seen[work.key] = f"line {where}" if where.isdigit() else where
-        kept.append(work)
-    return kept, problems
+        seen[work.key] = (f"line {where}" if where.isdigit() else where, work.id)
+    return works, problems
+
+
+def _line_of(problem: str, path: Path) -> int:
+    """The line (or record) number a problem names, to list problems in file order."""
+    head = problem.removeprefix(f"{path}:").split(":", 1)[0]
+    digits = "".join(ch for ch in head if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _suffixed(key: str, taken: set[str]) -> str:
+    """``key`` with the first suffix ("-2", "-3" ...) no entry of the file uses."""
+    n = 2
+    while f"{key}-{n}" in taken:
+        n += 1
+    return f"{key}-{n}"
 
 
 def _generated_key(work: WorkRecord, taken: set[str]) -> str:
-    """A key for a record that has none: its id without ``work/``, made unique in the file."""
+    """A key for a record that has none: its id without ``work/`` (stable: the same entry gets
+    the same key in every export), made unique in the file."""
     base = work.id.removeprefix("work/")
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    return key
+    return base if base not in taken else _suffixed(base, taken)
 
 
 # --- BibTeX ---------------------------------------------------------------------------------
@@ -363,8 +387,9 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _concat(value: str, strings: dict[str, str]) -> str:
-    """Resolve ``jcp # " and Clinical"`` style concatenations the parser leaves as written."""
+def _concat(value: str, strings: dict[str, str]) -> tuple[str, list[str]]:
+    """Resolve ``jcp # " and Clinical"`` style concatenations the parser leaves as written; also
+    the names of undefined macros in them, which stay as written (without the ``#``)."""
     parts, depth, quoted, start = [], 0, False, 0
     for i, ch in enumerate(value):
         if ch == "{":
@@ -377,29 +402,33 @@ def _concat(value: str, strings: dict[str, str]) -> str:
             parts.append(value[start:i].strip())
             start = i + 1
     if not parts:
-        return value
+        return value, []
     parts.append(value[start:].strip())
-    out = []
+    out, undefined = [], []
     for part in parts:
         if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
             out.append(part[1:-1])
         elif part.lower() in strings:
             out.append(strings[part.lower()])
-        elif part.isdigit():
+        elif part.isdigit() or not part:
             out.append(part)
+        elif re.fullmatch(r"[A-Za-z][\w:.+/-]*", part):
+            out.append(part)
+            undefined.append(part)
         else:
-            return value  # not a concatenation after all: keep what was written
-    return "".join(out)
+            return value, []  # not a concatenation after all: keep what was written
+    return "".join(out), undefined
 
 
 def _read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
     """BibTeX/BibLaTeX entries via bibtexparser 2.x; failed and duplicate blocks are reported."""
     import bibtexparser
-    from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 
     splitter_log = logging.getLogger("bibtexparser.splitter")
     previous = splitter_log.disabled
     splitter_log.disabled = True  # its warnings repeat what the problems below report
+    text = _KEYLESS.sub(r"\1,\2", text)  # "@article{ author = ..." (no key): an entry with an empty key
     try:
         library = bibtexparser.parse_string(text)
     except Exception as e:  # the parser's own invalid-state errors: the file cannot be read
@@ -414,11 +443,13 @@ def _read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         where = f"{path}:{line}"
-        if isinstance(block, DuplicateBlockKeyBlock):
-            first = library.entries_dict.get(block.key)
-            first_at = f" (first at line {first.start_line + 1})" if first is not None else ""
-            problems.append(f"{where}: duplicate key {block.key!r}{first_at}; entry skipped")
-        elif isinstance(block, ParsingFailedBlock):
+        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
+            # a repeated key is made unique later (_unique_keys); a field given twice keeps its first value
+            entry = block.ignore_error_block
+            for name in sorted(getattr(block, "duplicate_keys", ())):
+                problems.append(f"{where}: entry {entry.key!r} gives {name!r} twice; the first value is kept")
+            block = _first_fields(entry, strings)
+        if isinstance(block, ParsingFailedBlock):
             reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
             reason = " ".join(reason.split())
             problems.append(f"{where}: could not read this entry ({reason}); entry skipped")
@@ -434,10 +465,38 @@ def _read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
     return works, problems
 
 
+_KEYLESS = re.compile(r"(@\s*(?!(?:string|preamble|comment)\b)[A-Za-z]+\s*[{(])(\s*[A-Za-z][\w-]*\s*=)", re.IGNORECASE)
+
+
+def _first_fields(entry, strings: dict[str, str]):
+    """An entry the parser set aside (repeated key or field), as its middlewares would have left
+    it: the first value of each field, outer braces or quotes removed, a lone macro resolved."""
+    from bibtexparser.model import Entry, Field
+
+    fields, seen = [], set()
+    for f in entry.fields:
+        if f.key.lower() in seen:
+            continue
+        seen.add(f.key.lower())
+        value = str(f.value).strip()
+        if len(value) >= 2 and value[0] + value[-1] in ('""', "{}") and _balanced(value[1:-1]):
+            value = value[1:-1]
+        elif value.lower() in strings:
+            value = strings[value.lower()]
+        fields.append(Field(f.key, value))
+    return Entry(entry.entry_type, entry.key, fields)
+
+
 def _bib_entry(entry, where: str, strings: dict[str, str], decoder) -> tuple[WorkRecord, list[str]]:
     """One BibTeX entry as a WorkRecord (editors stand in for missing authors)."""
-    fields = {f.key.lower(): _concat(str(f.value), strings) for f in entry.fields}
     problems = []
+    fields = {}
+    for f in entry.fields:
+        value, undefined = _concat(str(f.value), strings)
+        fields[f.key.lower()] = value
+        for name in undefined:
+            problems.append(f"{where}: entry {entry.key!r} uses the undefined @string macro {name!r} in "
+                            f"{f.key.lower()}; its name is kept as written")
     raw_names = fields.get("author") or fields.get("editor") or ""
     authors = _bib_names(raw_names, decoder) if raw_names else []
 
