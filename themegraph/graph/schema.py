@@ -277,6 +277,24 @@ NODES: tuple[NodeKind, ...] = (
         (Prop("path"), Prop("loader"), Prop("fingerprint"), Prop("counts", STRING, "JSON rows per kind")),
         indexed=(),
     ),
+    # -- codebook versions (a snapshot per version, under its own source: docs/study-bundle.md) --
+    NodeKind(
+        "CodebookVersion",
+        "One version of a study's codebook, kept when a later version replaces it (name = its label).",
+        (STUDY_SCOPED, Prop("path", STRING, "the file that version was loaded from")),
+    ),
+    NodeKind(
+        "VersionCode",
+        "A code (or theme) as it stood in one codebook version, with the extracts coded to it then.",
+        (
+            STUDY_SCOPED,
+            Prop("version", STRING, "the version's label"),
+            Prop("code", STRING, "the id of the Code or Theme it was"),
+            Prop("path", STRING, "the themes above it and its name, top first, joined by ' > '"),
+            Prop("extracts", STRINGS, "ids of the extracts coded to it in that version"),
+        ),
+        indexed=(),
+    ),
     # -- qualitative evidence synthesis (themegraph/review, docs/review-bundle.md) --
     NodeKind(
         "Review",
@@ -326,11 +344,12 @@ RELS: tuple[RelKind, ...] = (
         tuple(
             (k, "Study")
             for k in ("Participant", "Code", "Theme", "Extract", "Finding", "Document", "Memo", "User", "CodeSet",
-                      "Selection", "SourceFile", "ToolRecord")
+                      "Selection", "SourceFile", "ToolRecord", "CodebookVersion", "VersionCode")
         ),
         hub=True,
     ),
     RelKind("IN_DOCUMENT", "An extract is a selection of a document.", (("Extract", "Document"),)),
+    RelKind("IN_VERSION", "A code as it stood in a codebook version.", (("VersionCode", "CodebookVersion"),)),
     RelKind("DOCUMENT_OF", "A document records a participant (their interview).", (("Document", "Participant"),)),
     RelKind("ANNOTATES", "A memo is about a node.", tuple(("Memo", k) for k in _ANNOTATABLE)),
     RelKind(
