@@ -21,11 +21,6 @@ KNOWN_LONG = {
     "themegraph.readers.references": "#14",
 }
 
-#: Import cycles known today (none: the citations/stance one went under issue #14, when the text
-#: layout moved to literature/layout.py).  A new cycle fails the test, and so does an entry here once
-#: its cycle is gone (delete the entry then).
-KNOWN_CYCLES: dict[tuple[str, str], str] = {}
-
 #: What the lower rooms may import (docs/architecture.md): the knowledge base and the file formats
 #: never depend on the work rooms (loaders, review, exports, queries, maps) or the doors (cli, api).
 LOWER_ROOMS = {
@@ -163,11 +158,8 @@ def test_cycles_finds_every_strongly_connected_group_and_nothing_else():
 
 def test_no_import_cycle():
     graph = import_graph()
-    found = {tuple(c) for c in cycles(graph)}
-    new = sorted(found - set(KNOWN_CYCLES))
-    assert not new, "import cycles:\n" + "\n".join(describe(list(c), graph) for c in new)
-    gone = sorted(set(KNOWN_CYCLES) - found)
-    assert not gone, f"no longer a cycle: remove from KNOWN_CYCLES: {gone}"
+    found = cycles(graph)  # none since issue #14 (graph/open.py; literature/layout.py)
+    assert not found, "import cycles:\n" + "\n".join(describe(c, graph) for c in found)
 
 
 def test_no_module_over_600_lines():
