@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
@@ -34,7 +35,7 @@ from bench.citation_gold import HERE, MANIFEST, fold
 from themegraph.errors import InputError
 from themegraph.literature.citations import extract_citations
 from themegraph.readers.documents import read_text
-from themegraph.readers.references import read_references
+from themegraph.readers.references import merge_works, read_references
 
 DEFAULT_CORPUS = Path(os.environ.get("THEMEGRAPH_CITATION_CORPUS", "/work/citations-corpus"))
 KINDS = ("pdf", "docx", "txt")
@@ -64,8 +65,15 @@ def _year(year: str) -> str:
     return digits[-1] if digits else year.lower().replace(" ", "")
 
 
+_PARTICLES = {"van", "von", "de", "der", "den", "di", "du", "da", "del", "le", "la", "ten", "ter"}
+
+
 def _work(name: str, year: str) -> tuple[str, str]:
-    return fold(name), _year(year)
+    """A work's identity: its first author's name without particles ("van Paridon" is "Paridon"),
+    initials or "Jr", folded, and its year."""
+    words = [w for w in name.split() if w.lower() not in _PARTICLES and w.rstrip(".") not in ("Jr", "Sr")
+             and not re.fullmatch(r"(?:\w\.)+", w)]  # "J. O'Gorman": an initial the .bib put in the family name
+    return fold(" ".join(words) or name), _year(year)
 
 
 def manuscripts() -> list[dict]:
@@ -78,7 +86,8 @@ def manuscripts() -> list[dict]:
 
 def score(entry: dict, kind: str, text: str, references) -> Score:
     """Extract the citations of ``text`` and score them against the entry's gold list."""
-    gold = entry["gold"]["occurrences"]
+    hidden = set(entry["gold"]["works_not_rendered"].get(kind, []))
+    gold = [g for g in entry["gold"]["occurrences"] if g["key"] not in hidden]
     citations = extract_citations(text, references)
     # a gold work answers to its first author and to any name its writer typed before "[-@key]"
     names: dict[tuple[str, str], tuple[str, str]] = {}
@@ -128,7 +137,7 @@ def run(corpus: Path) -> tuple[list[Score], list[str]]:
         if not refs_file.exists():
             missing += [f"{entry['id']}/rendered.{k}" for k in kinds]
             continue
-        references = read_references(refs_file)[0]
+        references = merge_works(read_references(refs_file)[0])  # as `cite --refs` reads them
         for kind in kinds:
             path = folder / f"rendered.{kind}"
             if not path.exists():

@@ -9,8 +9,9 @@ chunks, comments and YAML metadata are not text, so keys in them are not counted
 ``cite_r()`` call counts every entry of the R-references file it names.
 
 The gold then keeps only works that the *rendered* text really shows: a work whose first author's
-name is nowhere in the rendered body (before its reference list) was cited in a part that was not
-rendered (an unevaluated chunk, a commented-out paragraph) and is dropped, with its key listed.
+name, followed closely by its year, is nowhere in a rendering's body (before its reference list) was cited in a part that was not
+rendered there (an unevaluated chunk, a paragraph added after the PDF was made) and is listed under
+``works_not_rendered`` for that rendering, which the scorer leaves out of its gold.
 
     .venv/bin/python -m bench.citation_gold CORPUS_DIR     # rewrites tests/data/citations/*.gold.json
 
@@ -32,7 +33,8 @@ HERE = Path(__file__).resolve().parents[1] / "tests" / "data" / "citations"
 MANIFEST = HERE / "manifest.yaml"
 #: a knitr code chunk: its code is not text, and pandoc cannot parse its header
 _CHUNK = re.compile(r"(?ms)^[ \t]*```+[ \t]*\{[A-Za-z][^\n]*\n.*?^[ \t]*```+[ \t]*$")
-_REFERENCE_HEADING = re.compile(r"(?mi)^[ \t]*(?:#+\s*)?(?:references|bibliography)[ \t]*$")
+#: a reference-list heading (a PDF line number may follow it)
+_REFERENCE_HEADING = re.compile(r"(?mi)^[ \t]*(?:#+\s*)?(?:references|bibliography)[ \t]*\d{0,4}[ \t]*$")
 
 
 def fold(text: str) -> str:
@@ -48,17 +50,26 @@ def pandoc_json(args: list[str], text: str | None = None) -> object:
 
 
 def bib_works(path: Path) -> dict[str, dict]:
-    """``{key: {"first": family or literal name, "year": "2016" or "n.d.", "title": ...}}`` of a .bib."""
+    """``{key: {"names": [...], "year": "2016" or "n.d.", "title": ...}}`` of a .bib.
+
+    ``names`` are the forms citeproc may print for the first author: the first author's family
+    name (with a particle that does not drop) or a body's literal name; for an entry without
+    authors, its first editor, its publisher (institution) and its title, in that order.
+    """
     works = {}
     for entry in pandoc_json(["-f", "bibtex", "-t", "csljson", str(path)]):
-        authors = entry.get("author") or entry.get("editor") or []
-        first = authors[0] if authors else {}
-        name = first.get("family") or first.get("literal") or ""
-        if first.get("non-dropping-particle"):
-            name = f"{first['non-dropping-particle']} {name}"
-        parts = (entry.get("issued") or {}).get("date-parts") or [[]]
-        year = str(parts[0][0]) if parts and parts[0] else "n.d."
-        works[entry["id"]] = {"first": name, "year": year, "title": entry.get("title", "")}
+        names = []
+        for person in (entry.get("author") or entry.get("editor") or [])[:1]:
+            name = person.get("family") or person.get("literal") or ""
+            if person.get("non-dropping-particle"):
+                name = f"{person['non-dropping-particle']} {name}"
+            names.append(name)
+        if not names:
+            names = [n for n in (entry.get("publisher"), entry.get("title")) if n]
+        issued = entry.get("issued") or {}
+        parts = issued.get("date-parts") or [[]]
+        year = str(parts[0][0]) if parts and parts[0] else (issued.get("literal") or "n.d.")
+        works[entry["id"]] = {"names": names, "year": year, "title": entry.get("title", "")}
     return works
 
 
@@ -119,15 +130,37 @@ def source_citations(source: Path) -> tuple[list[dict], bool]:
 
 
 def rendered_body(path: Path) -> str:
-    """The rendered text up to its reference list (the list names every work, cited or not)."""
+    """The rendered text up to its reference list (the list names every work, cited or not).
+
+    Read with pypdf and python-docx directly, not with ThemeGraph's readers, which are under test.
+    """
     if path.suffix.lower() == ".pdf":
         from pypdf import PdfReader
 
         text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    elif path.suffix.lower() == ".docx":
+        import docx
+
+        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     else:
         text = path.read_text(encoding="utf-8")
     headings = list(_REFERENCE_HEADING.finditer(text))
     return text[: headings[-1].start()] if headings else text
+
+
+def _squeeze(text: str) -> str:
+    """Letters and digits only, lower case, accents dropped."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isalnum()).lower()
+
+
+def _shows(body: str, name: str, year: str) -> bool:
+    """Whether the squeezed body has the name with the year close after it (a citation of the
+    work), not just the name: "Warriner, Kuperman, & Brysbaert (2013)" does not show Kuperman 2012."""
+    name, year = fold(name), _squeeze(year)
+    # a PDF line number may sit inside a name broken across lines ("Nguyen Phuc 123 Thu")
+    spelled = r"\d{0,4}".join(map(re.escape, name))
+    return bool(name) and re.search(spelled + r".{0,120}?" + re.escape(year), body) is not None
 
 
 def build(entry: dict, corpus: Path) -> dict:
@@ -137,24 +170,30 @@ def build(entry: dict, corpus: Path) -> dict:
     cited, calls_cite_r = source_citations(folder / entry["source"])
     if calls_cite_r and (folder / "rrefs.bib").exists():
         cited += [{"key": key, "mode": "NormalCitation", "section": None} for key in bib_works(folder / "rrefs.bib")]
-    body = fold(rendered_body(folder / entry["shown_in"]))
-    occurrences, not_works, not_shown = [], set(), set()
+    bodies = {kind: _squeeze(rendered_body(folder / f"rendered.{kind}")) for kind in entry["rendered"]}
+    occurrences, not_works = [], set()
+    not_shown: dict[str, set[str]] = {kind: set() for kind in bodies}
     for item in cited:
         work = works.get(item["key"])
         if work is None:  # "[@fig:design]", "[@sec:methods]": cross-references, not works
             not_works.add(item["key"])
             continue
-        names = [work["first"], *item.get("written", [])]
-        if not any(name and fold(name) in body for name in names):
-            not_shown.add(item["key"])
+        names = [*work["names"], *item.get("written", [])]
+        shown = {kind for kind, body in bodies.items() if any(_shows(body, name, work["year"]) for name in names)}
+        for kind in bodies.keys() - shown:
+            not_shown[kind].add(item["key"])
+        if not shown:
             continue
-        occurrences.append({**item, "first": work["first"], "year": work["year"]})
+        first = next((n for n in work["names"] if any(_shows(bodies[k], n, work["year"]) for k in shown)),
+                     work["names"][0])
+        occurrences.append({**item, "first": first, "year": work["year"]})
     return {
         "id": entry["id"],
         "occurrences": occurrences,
-        "works": {o["key"]: {k: works[o["key"]][k] for k in ("first", "year", "title")} for o in occurrences},
+        "works": {o["key"]: {"first": o["first"], "year": o["year"], "title": works[o["key"]]["title"]}
+                  for o in occurrences},
         "keys_not_in_bib": sorted(not_works),
-        "works_not_rendered": sorted(not_shown),
+        "works_not_rendered": {kind: sorted(keys) for kind, keys in not_shown.items()},
     }
 
 
@@ -164,9 +203,9 @@ def main(argv: list[str]) -> None:
         gold = build(entry, corpus)
         out = HERE / f"{entry['id']}.gold.json"
         out.write_text(json.dumps(gold, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        hidden = ", ".join(f"{kind} {len(keys)}" for kind, keys in gold["works_not_rendered"].items())
         print(f"{entry['id']}: {len(gold['occurrences'])} occurrences of {len(gold['works'])} works "
-              f"({len(gold['works_not_rendered'])} cited works not rendered, "
-              f"{len(gold['keys_not_in_bib'])} keys not in the .bib)")
+              f"(cited works not rendered: {hidden}; {len(gold['keys_not_in_bib'])} keys not in the .bib)")
 
 
 if __name__ == "__main__":

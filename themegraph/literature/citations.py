@@ -71,7 +71,8 @@ _STOP = (
 ).split()
 _STOP_RE = "(?!(?:" + "|".join(_STOP) + r")(?![\w'’\-]))"
 _PARTICLE = r"(?:(?:[Dd]e|[Dd]el|[Dd]ella|[Dd]er|[Dd]en|[Dd]i|[Dd]u|[Dd]a|[Dd]os|[Vv]an|[Vv]on|[Ll]e|[Ll]a|[Tt]en|[Tt]er)\s+)"
-_WORD = rf"{_UP}(?:{_L}|['’](?={_UP})|[-‐](?={_L}))*"
+#: a name word; a hyphen may end a PDF line inside it ("How-\nell", "Ben-\nShachar")
+_WORD = rf"{_UP}(?:{_L}|['’](?={_UP})|[-‐](?:[ \t]*\n[ \t]*)?(?={_L}))*"
 #: initials that tell two first authors apart (APA 7, 8.20): "A. B. Lee", "J.-P. Roy", split by a line break too
 _INITIALS = rf"(?:{_UP}\.(?:[ \t]*\n?[ \t]*|[-‐]){{0,1}}){{1,3}}\s*"
 _SUFFIX = r"(?:\s+(?:Jr|Sr)\b\.?)"
@@ -79,7 +80,7 @@ _NAME = rf"(?:{_INITIALS})?{_STOP_RE}{_PARTICLE}*{_WORD}{_SUFFIX}?"
 #: narrative: one surname word (with particles); an acronym joined by "and" ("the UK and Bordin
 #: (1979)") is running text, not a first author
 _NAME_ONE = rf"(?![A-Z]{{2,4}}\s+(?:and|&)\s){_NAME}"
-_NAME_TWO = rf"{_NAME}(?:[ \t]+{_STOP_RE}{_WORD})?"  # parenthetical: "Eno Louden" allowed too
+_NAME_TWO = rf"{_NAME}(?:\s+{_STOP_RE}{_WORD})?"  # parenthetical: "Eno Louden", "Bartolomé\nPeral" allowed too
 _ET_AL = r"(?:\s*,?\s+et\.?\s*al\b\.?|\s+and\s+(?:colleagues|co-workers)\b)"
 
 
@@ -105,6 +106,12 @@ _LEAD_IN = rf"(?:(?:(?!{_PARTICLE}+{_UP})[a-z][\w.\-'’]*|See|Also|For|But|Cf\.
 ITEM = re.compile(
     rf"\s*(?:{_LEAD_IN})(?P<authors>(?P<persons>{_person_list(_NAME_TWO)})|(?P<corp>{_CORP})(?P<corp_et_al>{_ET_AL})?)"
     rf"(?:\s*,\s*|\s+)(?P<years>{_YEARS})(?P<loc>{_LOCATOR})?"
+)
+#: an item's citation at its end, after words that are not names: "see Section 4 in Marwick et al.,
+#: 2018", "3.4.2, R Core Team, 2017", "e.g., the ratio SD1/SD2, Brennan et al., 2001"
+ITEM_TAIL = re.compile(
+    rf"(?<![\w'’\-])(?P<authors>(?P<persons>{_person_list(_NAME_TWO)})|(?P<corp>{_CORP})(?P<corp_et_al>{_ET_AL})?)"
+    rf"(?:\s*,\s*|\s+)(?P<years>{_YEARS})(?P<loc>{_LOCATOR})?\s*$"
 )
 #: a parenthesis that starts with years: the narrative "(1979, p. 253)"
 NARRATIVE_YEARS = re.compile(rf"\s*(?P<years>{_YEARS})(?P<loc>{_LOCATOR})?\s*(?:$|[;,])")
@@ -165,13 +172,25 @@ class _Raw:
     narrative: bool
 
 
+_HYPHENATED = re.compile(r"[-‐][ \t]*\n\s*(?=[a-z])")
+_BROKEN_HYPHEN = re.compile(r"([-‐])[ \t]*\n\s*")
+
+
+def _unbroken(name: str) -> str:
+    """A name as one line: a line-end hyphen before a lower-case letter was the typesetter's
+    ("How-\nell" -> "Howell"), before a capital it is the name's ("Ben-\nShachar")."""
+    if "\n" in name:
+        name = _BROKEN_HYPHEN.sub(r"\1", _HYPHENATED.sub("", name))
+    return " ".join(name.split())
+
+
 def _split_authors(match: re.Match, abbreviations: dict[str, str]) -> tuple[list[str], bool]:
     """Surnames as written (initials and "Jr" dropped) and whether the list ends in "et al." (or
     "and colleagues").  A body named with its abbreviation ("World Health Organization [WHO]") adds
     it to ``abbreviations``, so that a later "(WHO, 2021)" names the same body."""
     if match.group("corp"):
         corp = match.group("corp")
-        name = " ".join(_ABBREVIATION.sub("", corp).split())
+        name = _unbroken(_ABBREVIATION.sub("", corp))
         short = _ABBREVIATION.search(corp)
         if short:
             abbreviations[" ".join(short.group(1).split())] = name
@@ -180,8 +199,9 @@ def _split_authors(match: re.Match, abbreviations: dict[str, str]) -> tuple[list
     et_al = _ET_AL_RE.search(persons)
     if et_al:
         persons = persons[: et_al.start()]
-    names = [_NAME_SUFFIX.sub("", _LEADING_INITIALS.sub("", " ".join(n.split())))
-             for n in _SPLIT_NAMES.split(persons) if n.strip()]
+    names = [_unbroken(n) for n in _SPLIT_NAMES.split(persons) if n.strip()]
+    if "." in persons or "Jr" in persons or "Sr" in persons:  # initials, "Jr": rare, so checked only then
+        names = [_NAME_SUFFIX.sub("", _LEADING_INITIALS.sub("", n)) for n in names]
     if len(names) == 1 and names[0] in abbreviations:
         names = [abbreviations[names[0]]]
     return names, bool(et_al)
@@ -225,6 +245,9 @@ def _parenthesis(text: str, open_at: int, body_start: int, body_end: int, index:
         pos = years_end
     while pos < body_end:
         m = ITEM.match(text, pos, body_end)
+        if not m:
+            item_end = text.find(";", pos, body_end)
+            m = ITEM_TAIL.search(text, pos, body_end if item_end < 0 else item_end)
         if m:
             names, et_al = _split_authors(m, abbreviations)
             end = m.end("loc") if m.group("loc") else m.end("years")
@@ -241,10 +264,7 @@ def _parenthesis(text: str, open_at: int, body_start: int, body_end: int, index:
                 found.append(body)
                 pos = body.end
                 continue
-        # the next item starts after a ";" or, failing that, a ",": "(3.4.2, R Core Team, 2017)",
-        # "(e.g., the ratio SD1/SD2, Brennan et al., 2001)"
-        next_item = min((i for i in (text.find(";", pos, body_end), text.find(",", pos, body_end)) if i >= 0),
-                        default=-1)
+        next_item = text.find(";", pos, body_end)
         if next_item < 0:
             break
         pos = next_item + 1
@@ -288,19 +308,27 @@ def _widen_to_body(text: str, window_start: int, start: int, names: list[str], i
 
 
 def _raw_citations(text: str, index: ReferenceIndex | None) -> list[_Raw]:
-    """All citations of the text (parentheses first, then brackets), each year position once."""
+    """All citations of the text (parentheses first, then brackets), each year position once.
+
+    Each kind of group is read twice: innermost groups first, then, with those blanked out, the
+    groups around them ("(see also ... a footnote's (Lenth, 2007) set into the text ..., see Meehl,
+    1978)" in PDF text; "(as argued (Bordin, 1979) and later, Horvath, 1994)").
+    """
     found: list[_Raw] = []
     seen: set[int] = set()
     abbreviations: dict[str, str] = {}
     for pattern in GROUPS:
-        for group in pattern.finditer(text):
-            if not YEARISH.search(text, group.start(1), group.end(1)):
-                continue
-            for raw in _parenthesis(text, group.start(), group.start(1), group.end(1), index, abbreviations):
-                raw.years = [(y, at) for y, at in raw.years if at not in seen]
-                seen.update(at for _, at in raw.years)
-                if raw.years:
-                    found.append(raw)
+        current = text
+        for _ in range(2):
+            for group in pattern.finditer(current):
+                if not YEARISH.search(current, group.start(1), group.end(1)):
+                    continue
+                for raw in _parenthesis(current, group.start(), group.start(1), group.end(1), index, abbreviations):
+                    raw.years = [(y, at) for y, at in raw.years if at not in seen]
+                    seen.update(at for _, at in raw.years)
+                    if raw.years:
+                        found.append(raw)
+            current = pattern.sub(lambda m: " " * len(m.group(0)), current)
     return found
 
 

@@ -24,6 +24,7 @@ from ..readers.references import PARTICLES, WorkRecord, name_key
 
 _SUFFIX = re.compile(r"^(\d{4}|n\.d\.)-?([a-z])$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_GENERATION = re.compile(r",?\s+(?:Jr|Sr|III|II)\.?$")
 _JOINED_BODIES = re.compile(r"\s+(?:&|and)\s+")
 
 
@@ -58,9 +59,11 @@ def year_labels(references: list[WorkRecord]) -> dict[int, str]:
 
 
 def _name_forms(family: str) -> set[str]:
-    """Keys a first author is looked up by: the whole name, without particles, and a body's acronym."""
+    """Keys a first author is looked up by: the whole name, without particles or "Jr", and a body's
+    acronym."""
     forms = {name_key(family)}
-    words = family.split()
+    words = _GENERATION.sub("", family).split()  # "Bigger Jr" is cited as "Bigger"
+    forms.add(name_key(" ".join(words)))
     bare = [w for w in words if w.lower() not in PARTICLES]
     if bare and len(bare) < len(words):
         forms.add(name_key(" ".join(bare)))

@@ -132,7 +132,7 @@ def _pdf_text(path: Path, data: bytes) -> str:
 
 
 #: a number at the end (or start) of a line: papaja and LaTeX ``lineno`` print one on every line
-_TRAILING_NUMBER = re.compile(r"(?<![\d.])(\d{1,4})[ \t]*$")
+_TRAILING_NUMBER = re.compile(r"(?<!\d)(?<!\d\.)(\d{1,4})[ \t]*$")  # not "0.29", but "R. V.119"
 _LEADING_NUMBER = re.compile(r"^[ \t]*(\d{1,4})(?![\d.,])[ \t]+")
 
 
