@@ -15,7 +15,8 @@ users, codes, sources, selections, codings, notes, links or sets):
 
 Values are normalised where the standard allows two spellings of one value: GUIDs, booleans
 (``1``/``true``), date-times (``Z`` or ``+00:00``, with or without fractions of a second),
-colours (case) and text (line endings, surrounding white space).  Namespaces, ``xmlns`` and
+colours (case), paths inside the project (``internal://`` or no scheme, as qc writes them) and text
+(line endings, surrounding white space).  Namespaces, ``xmlns`` and
 ``xsi:`` attributes are ignored.
 
 :func:`compare` returns what only the first and only the second project hold; :func:`undocumented`
@@ -35,6 +36,7 @@ _REF_ATTRS = ("targetGUID", "guid")
 _DATETIME_ATTRS = {"creationDateTime", "modifiedDateTime"}
 _BOOLEAN_ATTRS = {"isCodable"}
 _TEXT_ONLY = {"Description", "PlainTextContent"}
+_PATH_ATTRS = {"plainTextPath", "richTextPath", "path", "currentPath"}
 
 
 def _local(name: str) -> str:
@@ -62,6 +64,8 @@ def _value(attr: str, value: str) -> str:
         return {"1": "true", "0": "false"}.get(value.lower(), value.lower())
     if attr == "color":
         return value.upper()
+    if attr in _PATH_ATTRS:  # qc writes internal paths without their scheme
+        return re.sub(r"^internal://", "", value, flags=re.IGNORECASE)
     return value
 
 
@@ -138,6 +142,10 @@ class Documented:
 #: What an export deliberately changes (docs/refi-qda.md, "What a round trip changes").
 DOCUMENTED = (
     Documented("the exporting tool is ThemeGraph", lambda f: f.path == "/Project" and f.what == "@origin"),
+    Documented(
+        "a source without a name is exported under its file name",
+        lambda f: f.what == "@name" and f.path.rsplit("/", 1)[-1].startswith("TextSource["),
+    ),
 )
 
 

@@ -208,7 +208,8 @@ class _ProjectWriter(Writer):
         selections = g.extract_selections.get(extract_id)
         if selections:  # as the tool had them: each with its GUID, user, dates and codings
             self.exported[extract_id] = selections
-            for selection in sorted(selections, key=lambda s: (g.selections[s].get("created") or "", s)):
+            # in the tool's order: an import numbers the selections of a span as it meets them
+            for selection in sorted(selections, key=lambda s: int(s.rsplit("/", 1)[1])):
                 self.tool_selection(src, selection, start, end)
             return
         sel = self.el(src, "PlainTextSelection", guid=self.guid(extract_id), name=row["name"],

@@ -1,0 +1,112 @@
+"""Round trips of real REFI-QDA exports, on both stores: import, export, re-import.
+
+Every real export nobody here made (``shared/fixtures/refi/`` and ``tests/data/refi/nvivo/``, see
+its SOURCE.md) goes through the same steps, and the original ``project.qde`` and the export's are
+compared with the one normalising comparison (``refi_compare``): nothing may differ but what
+docs/refi-qda.md lists.  The export must validate against the standard's ``Project.xsd``, carry
+every file of the original's sources folder byte for byte, re-import to the same graph and export
+again to the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED
+from refi_compare import DOCUMENTED, Documented, compare, facts, undocumented
+from test_refi import handmade_files, handmade_qdpx, project_schema, snapshot
+from themegraph.exports.refi import export_qdpx
+from themegraph.loaders import refi
+from themegraph.loaders.refi import qdpx_batch
+
+NVIVO = Path(__file__).parent / "data" / "refi" / "nvivo"
+
+#: (file, its selections, distinct spans, codes with a colour): counted from the files (SOURCE.md)
+REAL = {
+    "nvivo-win-12.6-oltas": (NVIVO / "nvivo-win-12.6-oltas.qdpx", 303, 188, 0),
+    "nvivo-mac-12.7-oltas": (NVIVO / "nvivo-mac-12.7-oltas.qdpx", 297, 187, 1),
+    "qc-1.3.2-interview": (SHARED / "fixtures" / "refi" / "qc-1.3.2-interview.qdpx", 158, 158, 0),
+    "nvivo-mac-15-codebook": (SHARED / "fixtures" / "refi" / "nvivo-mac-15-codebook.qdpx", 0, 0, 0),
+}
+
+
+def sources_folder(path: Path) -> dict[str, bytes]:
+    """The files of a project's sources folder (any case), by their name inside it."""
+    with zipfile.ZipFile(path) as z:
+        out = {}
+        for info in z.infolist():
+            folder, _, rest = info.filename.partition("/")
+            if folder.casefold() == "sources" and rest and not info.is_dir():
+                out[rest] = z.read(info)
+        return out
+
+
+def round_trip(store, original: Path, study: str, tmp_path: Path):
+    """Import, export; the original's and the export's project.qde, and the export's path."""
+    batch, _ = qdpx_batch(original, study)
+    store.apply(batch)
+    out = tmp_path / f"{study}.qdpx"
+    export_qdpx(store, study, out)
+    return zipfile.ZipFile(original).read("project.qde"), zipfile.ZipFile(out).read("project.qde"), out
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_a_real_export_comes_back_out_as_the_tool_had_it(store, tmp_path, name):
+    path, n_selections, n_spans, n_coloured = REAL[name]
+    first, exported, out = round_trip(store, path, "rt", tmp_path)
+    only_original, only_export = compare(first, exported)
+    assert undocumented(only_original) == []
+    assert undocumented(only_export) == []
+    project_schema().validate(io.BytesIO(exported))
+    assert sources_folder(out) == sources_folder(path)  # .docx, .txt and the rest, byte for byte
+    # every selection keeps its own identity; those of one span share one extract
+    counts = {r["kind"]: r["n"] for r in store.query(
+        "MATCH (n) WHERE n.study = 'rt' AND n.kind IN ['Selection', 'Extract'] RETURN n.kind AS kind, count(n) AS n")}
+    assert (counts.get("Selection", 0), counts.get("Extract", 0)) == (n_selections, n_spans)
+    coloured = store.query("MATCH (c:Code) WHERE c.study = 'rt' AND c.colour IS NOT NULL RETURN count(c) AS n")
+    themes = store.query("MATCH (c:Theme) WHERE c.study = 'rt' AND c.colour IS NOT NULL RETURN count(c) AS n")
+    assert coloured[0]["n"] + themes[0]["n"] == n_coloured
+    before = snapshot(store)
+    again, _ = qdpx_batch(out, "rt")
+    store.apply(again)
+    assert snapshot(store) == before  # the export re-imports to the same graph
+    second = tmp_path / "second.qdpx"
+    export_qdpx(store, "rt", second)
+    assert second.read_bytes() == out.read_bytes()
+
+
+def test_the_handmade_project_comes_back_out_but_for_what_is_documented(store, tmp_path):
+    """Everything REFI-QDA has, once each (tests/data/refi/handmade): the differences left are
+    the two transformations docs/refi-qda.md lists, and nothing else."""
+    original = handmade_qdpx(tmp_path)
+    first, exported, out = round_trip(store, original, "hm", tmp_path)
+    project_schema().validate(io.BytesIO(exported))
+    gender = refi.guid_for("hm/variable/gender")
+    ben = refi.guid_for("hm/participant/interview-ben")
+    allowed = DOCUMENTED + (
+        Documented("a note's text file is written inline",
+                   lambda f: f.path.startswith("/Project/Notes/Note[") and (
+                       f.what == "@plainTextPath" or f.path.endswith("/PlainTextContent"))),
+        Documented("'key: value' sets of sources also become a variable of their cases",
+                   lambda f: gender in f.path or f.path.startswith(f"/Project/Cases/Case[{ben}]")),
+    )
+    only_original, only_export = compare(first, exported)
+    assert undocumented(only_original, allowed) == []
+    assert undocumented(only_export, allowed) == []
+    assert len(only_export) == 20 and len(only_original) == 2  # so the rules above cannot hide more
+    assert sources_folder(out) == handmade_files()
+
+
+def test_the_comparison_sees_what_a_lossy_export_would_lose():
+    """The comparison is not blind: a colour, a selection's user, a coding and a code order
+    removed from a real export are each reported, under the element's GUID."""
+    qde = zipfile.ZipFile(REAL["nvivo-mac-12.7-oltas"][0]).read("project.qde").decode("utf-8")
+    lossy = qde.replace(' color="#', ' data-x="#', 1)
+    only_original, only_export = compare(qde.encode(), lossy.encode())
+    assert [str(f) for f in only_original] == [
+        next(str(f) for f in facts(qde.encode()) if f.what == "@color")]
+    assert len(only_export) == 1 and next(iter(only_export)).what == "@data-x"
