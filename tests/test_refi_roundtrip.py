@@ -110,3 +110,36 @@ def test_the_comparison_sees_what_a_lossy_export_would_lose():
     assert [str(f) for f in only_original] == [
         next(str(f) for f in facts(qde.encode()) if f.what == "@color")]
     assert len(only_export) == 1 and next(iter(only_export)).what == "@data-x"
+
+
+MEDIA = Path(__file__).parent / "data" / "refi" / "handmade-media"
+#: stand-in bytes for the media files (the test is about carrying them, not reading them)
+MEDIA_FILES = {"corridor.png": b"\x89PNG\r\n\x1a\n-corridor-", "rules.pdf": b"%PDF-1.4\n-rules-",
+               "night.m4a": b"\x00\x00\x00\x18ftypM4A -night-", "handover.mp4": b"\x00\x00\x00\x18ftypisom-handover-"}
+
+
+def test_what_the_graph_does_not_model_is_kept_and_written_back(store, tmp_path):
+    """Picture, PDF, audio and video sources with their selections and transcript, a graph, a
+    link between selections, notes on a link and in a set, codings of a whole source and of a
+    case, a note's own selection and a Date variable's description all come back out."""
+    files = {**MEDIA_FILES, "rules.txt": (MEDIA / "sources" / "rules.txt").read_bytes()}
+    original = tmp_path / "media.qdpx"
+    with zipfile.ZipFile(original, "w") as z:
+        z.writestr("project.qde", (MEDIA / "project.qde").read_bytes())
+        for name, data in files.items():
+            z.writestr(f"sources/{name}", data)
+    project_schema().validate(str(MEDIA / "project.qde"))
+    batch, warnings = qdpx_batch(original, "media")
+    assert warnings == [f"media.qdpx:project.qde: 1 {tag}(s) kept as they are for export: their selections and "
+                        "codings are not in the graph" for tag in ("AudioSource", "PDFSource", "PictureSource", "VideoSource")]
+    kept = sorted((r["section"], r["name"]) for r in batch.nodes["ToolRecord"].values())
+    assert kept == [("Cases", "CodeRef"), ("Graphs", "Graph"), ("Links", "Link"), ("Links", "NoteRef"),
+                    ("Notes", "Description"), ("Notes", "PlainTextSelection"), ("Project", "Project"),
+                    ("Sets", "MemberNote"), ("Sources", "AudioSource"), ("Sources", "Coding"), ("Sources", "PDFSource"),
+                    ("Sources", "PictureSource"), ("Sources", "VideoSource"), ("Variables", "Variable")]
+    first, exported, out = round_trip(store, original, "media", tmp_path)
+    assert export_qdpx(store, "media", tmp_path / "again.qdpx") == []
+    project_schema().validate(io.BytesIO(exported))
+    only_original, only_export = compare(first, exported)
+    assert undocumented(only_original) == [] and undocumented(only_export) == []
+    assert sources_folder(out) == files

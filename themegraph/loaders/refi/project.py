@@ -381,8 +381,8 @@ class _ProjectReader(Reader):
             key = self.key(el.get("guid"))
             if key:
                 self.notes[key] = memo
-            for child in el.children:  # selections and codings inside a note: kept as they are
-                if child.tag in ("PlainTextSelection", "Coding", "VariableValue"):
+            for child in el.children:  # its description, selections, codings ...: kept as they are
+                if child.tag in ("Description", "PlainTextSelection", "Coding", "NoteRef", "VariableValue"):
                     self.keep(child, "Notes", el.get("guid"))
 
     def emit_memos(self) -> None:
