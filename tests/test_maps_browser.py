@@ -197,8 +197,7 @@ def assert_view_fits(driver, note="") -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_map_draws_all_its_nodes_offline(driver, pages, kind, tmp_path):
     path, data = pages[kind]
-    seconds = open_map(driver, path)
-    assert seconds < 5
+    open_map(driver, path)  # how fast: bench/bench_maps.py
     assert js(driver, "return themegraphMap.nodes.length") == len(data.nodes)
     assert shown(driver) == len(data.nodes)  # nothing folded at this size
     assert js(driver, "return themegraphMap.edges.length") == len(data.edges)
@@ -390,15 +389,14 @@ def test_the_page_lays_the_tree_out_exactly_as_python_does(driver, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_map_of_5000_nodes_and_20000_edges_is_interactive_within_5_seconds(driver, tmp_path):
+def test_a_map_of_5000_nodes_and_20000_edges_is_drawn_and_answers(driver, tmp_path):
     works, citations = literature(5000, 21000)
     data = place(assemble(works, citations))
     path = tmp_path / "big.html"
     write_html(data, path)
-    seconds = open_map(driver, path)
+    open_map(driver, path)  # how fast: bench/bench_maps.py (5 s limit)
     assert js(driver, "return themegraphMap.nodes.length") == 5000
     assert js(driver, "return themegraphMap.edges.length") == len(data.edges) >= 20000
-    assert seconds < 5, f"drawn after {seconds:.2f} s"
     # and it responds: a search focuses a node at once
     assert js(driver, "return themegraphMap.find('Author4321 (')") == "Work:w4321"
     driver.save_screenshot(str(tmp_path / "big.png"))

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from .cypher import where_study
+from .evidence import sentences_trail
 from .model import LegendEntry, MapData, MapEdge, MapNode
 from .palette import NEUTRAL, qualitative, size_for, tint, width_for
 from .thematic import QUOTE_CHARS, TEXT_CHARS, clip, plural
@@ -28,7 +29,8 @@ def build(store, study: str | None) -> MapData:
     where, params = where_study("s", study, prop="id")
     citations = store.query(
         f"MATCH (s:Study)-[c:CITES]->(w:Work){where} "
-        "RETURN s.id AS study, c.sentence AS sentence, c.stance AS stance, w.id AS work",
+        "RETURN s.id AS study, c.sentence AS sentence, c.section AS section, c.stance AS stance, w.id AS work, "
+        "c.char_start AS at",
         params,
     )
     works = store.query(
@@ -37,6 +39,7 @@ def build(store, study: str | None) -> MapData:
         "w.unmatched AS unmatched",
         params,
     )
+    citations.sort(key=lambda c: (c["study"], c["at"] if c["at"] is not None else -1, c["sentence"] or ""))
     return assemble(works, citations)
 
 
@@ -49,9 +52,11 @@ def assemble(works: list[dict], citations: list[dict]) -> MapData:
     cited = Counter(c["work"] for c in citations if c["work"] in works)
     stances: dict[str, Counter] = defaultdict(Counter)
     sentences: dict[tuple[str, str], set[str]] = defaultdict(set)
+    citing: dict[str, list[dict]] = defaultdict(list)
     for c in citations:
         if c["work"] not in works:
             continue
+        citing[c["work"]].append(c)
         if c.get("stance"):
             stances[c["work"]][c["stance"]] += 1
         if c.get("sentence"):
@@ -68,6 +73,7 @@ def assemble(works: list[dict], citations: list[dict]) -> MapData:
     for wid in sorted(works, key=lambda w: (-cited[w], (works[w].get("name") or w).casefold())):
         key = clusters.get(wid)
         colour = qualitative(key) if key is not None else NEUTRAL
+        tip = _work_tip(works[wid], cited[wid], stances[wid], key)
         data.nodes.append(
             MapNode(
                 id=f"Work:{wid}",
@@ -75,7 +81,8 @@ def assemble(works: list[dict], citations: list[dict]) -> MapData:
                 kind="Work",
                 color=colour,
                 size=size_for(cited[wid], base=7, step=4.5),
-                tip=_work_tip(works[wid], cited[wid], stances[wid], key),
+                tip=tip,
+                trail=sentences_trail(citing[wid]),
                 stances=tuple(sorted(stances[wid])),
                 group=f"cluster-{key}" if key is not None else None,
             )

@@ -13,7 +13,10 @@ The page offers the same two filters and applies the same rule in JavaScript (as
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .model import MapData
+from .thematic import plural
 
 
 def resolve_theme(data: MapData, theme: str) -> str:
@@ -49,6 +52,7 @@ def restrict(data: MapData, theme: str | None = None, stance: str | None = None)
         and (stance is None or n.stances is None or stance in n.stances)
     ]
     ids = {n.id for n in kept}
+    before = (len(data.nodes), len(data.edges))
     data.nodes = kept
     data.edges = [
         e
@@ -58,6 +62,14 @@ def restrict(data: MapData, theme: str | None = None, stance: str | None = None)
     data.collapsed = [c for c in data.collapsed if c in ids]
     filters = [f"theme: {name}" for tid, name, _ in data.theme_options if tid == theme_id]
     filters += [f"stance: {stance}"] if stance else []
+    data.applied = {k: v for k, v in (("theme", theme_id), ("stance", stance)) if v}
+    if data.matrix:  # the participants' table keeps the rows and columns still drawn
+        data.matrix["rows"] = [r for r in data.matrix["rows"] if r["id"] in ids]
+        data.matrix["columns"] = [c for c in data.matrix["columns"] if c["id"] in ids]
     if filters:
-        data.subtitle = " · ".join([*filters, data.subtitle]) if data.subtitle else " · ".join(filters)
+        kinds = Counter(n.kind for n in data.nodes)
+        shown = ", ".join(plural(n, kind.lower()) for kind, n in kinds.items()) or "nothing"
+        counts = f"shown: {shown}; {len(data.nodes)} of {before[0]} nodes, {len(data.edges)} of {before[1]} links"
+        whole = [f"whole map: {data.subtitle}"] if data.subtitle else []
+        data.subtitle = " · ".join([*filters, counts, *whole])
     return data

@@ -32,6 +32,8 @@ VIS_DIR = ASSETS / "vis-network"
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _HIGHLIGHT = "#1f2933"
+#: Outlines that tell studies apart (Okabe-Ito's darker hues: distinct from the theme fills).
+STUDY_OUTLINES = ("#000000", "#0072b2", "#d55e00", "#cc79a7", "#009e73", "#e69f00", "#56b4e9")
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"
 
 
@@ -43,6 +45,7 @@ def write_html(data: MapData, path: Path) -> None:
 def render(data: MapData) -> str:
     """The page for ``data`` as a string."""
     net = network(data)
+    studies = map_studies(data)
     payload = {
         "kind": data.kind,
         "title": data.title,
@@ -50,11 +53,15 @@ def render(data: MapData) -> str:
         "physics": data.physics,
         "nodes": net["nodes"],
         "edges": net["edges"],
-        "legend": [{"section": e.section, "label": e.label, "color": e.color, "shape": e.shape} for e in data.legend],
+        "legend": [{"section": e.section, "label": e.label, "color": e.color, "shape": e.shape} for e in data.legend]
+        + [{"section": "Studies (outline)", "label": sid, "color": colour, "shape": "line"} for sid, colour in studies.items()],
+        "studyOptions": list(studies),
         "themeOptions": [list(t) for t in data.theme_options],
         "stanceOptions": data.stance_options,
         "collapsed": data.collapsed,
         "tree": layout.TREE_CONSTANTS if data.layout == "tree" else None,
+        "matrix": data.matrix,
+        "applied": data.applied,
         "options": net["options"],
     }
     vis_js, map_js = _asset(VIS_DIR / "vis-network.min.js"), _asset(ASSETS / "map.js")
@@ -96,9 +103,16 @@ def _csp(*scripts: str) -> str:
     )
 
 
+def map_studies(data: MapData) -> dict[str, str]:
+    """The studies a map holds, with the outline colour of each, when it holds more than one."""
+    studies = sorted({n.study for n in data.nodes if n.study})
+    return {s: STUDY_OUTLINES[i % len(STUDY_OUTLINES)] for i, s in enumerate(studies)} if len(studies) > 1 else {}
+
+
 def network(data: MapData) -> dict:
     """The map's vis-network nodes, edges and options (``nodes``, ``edges``, ``options``)."""
-    nodes = [_vis_node(n) for n in data.nodes]
+    outlines = map_studies(data)
+    nodes = [_vis_node(n, outlines.get(n.study)) for n in data.nodes]
     if data.layout == "tree":  # the page lays the tree out again when it is folded
         for item, node in zip(nodes, data.nodes, strict=True):
             item["row"] = layout.tree_row(node)
@@ -137,7 +151,7 @@ def network(data: MapData) -> dict:
     return {"nodes": nodes, "edges": [_vis_edge(i, e) for i, e in enumerate(data.edges)], "options": options}
 
 
-def _vis_node(n: MapNode) -> dict:
+def _vis_node(n: MapNode, outline: str | None = None) -> dict:
     item = {
         "id": n.id,
         "label": n.label,
@@ -153,10 +167,17 @@ def _vis_node(n: MapNode) -> dict:
             "hover": {"background": n.color, "border": _HIGHLIGHT},
         },
     }
+    if outline:  # several studies: each one's nodes ringed in its colour
+        item["color"]["border"] = outline
+        item["borderWidth"] = 3
+    if n.study:
+        item["study"] = n.study
     if n.font_size != 14:
         item["font"] = {"size": n.font_size}
     if n.tip:
         item["tip"] = [list(line) for line in n.tip]
+    if n.trail:
+        item["trail"] = [list(line) for line in n.trail]
     if n.themes is not None:
         item["themes"] = list(n.themes)
     if n.stances is not None:

@@ -46,7 +46,9 @@ FORCE_SPACING = 55.0
 LABELLED_SPACING = 150.0
 #: Largest cluster given a spring layout of its own (networkx's dense solver stays fast below 500).
 SPRING_MAX = 400
-SWEEPS = 4
+SWEEPS = 8
+#: Rounds of swapping neighbours to remove crossings left by the sweeps.
+TRANSPOSE_ROUNDS = 4
 SEED = 7
 
 
@@ -233,10 +235,21 @@ def _layered(data: MapData) -> None:
         rerank(col)
     order = sorted(columns)
     movable = order[1:]  # the first column (themes in tree order) stays as built
+    links = [
+        (e.source, e.target)
+        for e in data.edges
+        if e.source in column_of and e.target in column_of and column_of[e.source] != column_of[e.target]
+    ]
+    best = (crossings(links, rank, column_of), {c: list(columns[c]) for c in order})
     for sweep in range(SWEEPS):
         for c in movable if sweep % 2 == 0 else reversed(movable):
             columns[c].sort(key=barycentre)
             rerank(columns[c])
+        best = min(best, (crossings(links, rank, column_of), {c: list(columns[c]) for c in order}), key=lambda b: b[0])
+    columns.update(best[1])
+    for c in order:
+        rerank(columns[c])
+    _transpose(columns, movable, links, rank, rerank, column_of)
     heights = {c: [max(LAYER_ROW, node_height(n)) for n in columns[c]] for c in order}
     # few, tall columns are spread wider, so that the map is not a narrow strip on a screen
     tallest = max(sum(h) for h in heights.values())
@@ -249,6 +262,40 @@ def _layered(data: MapData) -> None:
             node.x = i * spacing
             node.y = y + (height + extra) / 2
             y += height + extra
+
+
+def crossings(links: list[tuple[str, str]], rank: dict[str, float], column_of: dict[str, int]) -> int:
+    """Pairs of links between the same two columns that cross (their ends in opposite orders)."""
+    by_pair: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+    for a, b in links:
+        if column_of[a] > column_of[b]:
+            a, b = b, a
+        by_pair[(column_of[a], column_of[b])].append((rank[a], rank[b]))
+    total = 0
+    for ends in by_pair.values():
+        ends.sort()
+        for i, (a1, b1) in enumerate(ends):
+            total += sum(1 for a2, b2 in ends[i + 1 :] if a2 > a1 and b2 < b1)
+    return total
+
+
+def _transpose(columns, movable, links, rank, rerank, column_of) -> None:
+    """Swap neighbours in a column while that removes crossings (after the barycentre sweeps)."""
+    now = crossings(links, rank, column_of)
+    improved, rounds = True, 0
+    while improved and rounds < TRANSPOSE_ROUNDS and now:
+        improved, rounds = False, rounds + 1
+        for c in movable:
+            col = columns[c]
+            for i in range(len(col) - 1):
+                col[i], col[i + 1] = col[i + 1], col[i]
+                rerank(col)
+                after = crossings(links, rank, column_of)
+                if after < now:
+                    now, improved = after, True
+                else:
+                    col[i], col[i + 1] = col[i + 1], col[i]
+                    rerank(col)
 
 
 # --- force ------------------------------------------------------------------------------------

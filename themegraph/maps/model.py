@@ -41,11 +41,16 @@ class MapNode:
     shape: str = "dot"  # vis-network's dot, square, diamond, triangle or star
     font_size: int = 14
     tip: Tip = field(default_factory=list)
+    #: the audit trail the page's evidence panel shows when the node is clicked (``evidence``)
+    trail: Tip = field(default_factory=list)
     themes: tuple[str, ...] | None = None
     stances: tuple[str, ...] | None = None
     parents: tuple[str, ...] = ()
     column: int = 0
     group: str | None = None
+    #: the study the node belongs to (None for the literature): outlined and filtered by study
+    #: when a map holds several
+    study: str | None = None
     x: float = 0.0
     y: float = 0.0
 
@@ -98,6 +103,11 @@ class MapData:
     collapsed: list[str] = field(default_factory=list)
     layout: str = "force"
     note: str = ""
+    #: a table view the page opens with instead of the graph (participants: participant x theme
+    #: counts), as ``{"rows": [...], "columns": [...], "cells": {"row col": {"n": count, "trail": tip}}}``
+    matrix: dict | None = None
+    #: the filters it was built with (``theme`` id, ``stance``), which the page shows as chosen
+    applied: dict = field(default_factory=dict)
 
     @property
     def large(self) -> bool:

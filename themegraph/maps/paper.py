@@ -135,7 +135,9 @@ def _labels(view: MapData, zoom: float) -> list[Label | None]:
         chars = WRAP["force" if view.layout == "force" else side]
         # the page's sizes, in the same order but growing more slowly (its 14 px label: 7 pt)
         points = max(MIN_POINTS, MIN_POINTS * (node.font_size / 14) ** 0.6) * zoom
-        labels[i] = Label(textwrap.wrap(node.label, chars) or [node.label], points, side)
+        # whole words on each line, a hyphenated one too ("non-engagement", "Muir-Cochrane")
+        lines = textwrap.wrap(node.label, chars, break_on_hyphens=False, break_long_words=False)
+        labels[i] = Label(lines or [node.label], points, side)
     return labels
 
 

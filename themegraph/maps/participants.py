@@ -11,6 +11,7 @@ import json
 from collections import Counter, defaultdict
 
 from .cypher import study_rows
+from .evidence import participant_trail, quotes, theme_trail
 from .model import LegendEntry, MapData, MapEdge, MapNode
 from .palette import KIND_COLOURS, size_for, width_for
 from .thematic import Thematic, clip, plural
@@ -24,7 +25,11 @@ def build(store, study: str | None) -> MapData:
     """Themes in tree order (left) and the participants whose extracts illustrate them (right)."""
     thematic = Thematic.read(store, study)
     participants = study_rows(
-        store, "Participant", "p", "p.id AS id, p.name AS name, p.attributes AS attributes, p.origin AS origin", study
+        store,
+        "Participant",
+        "p",
+        "p.id AS id, p.name AS name, p.attributes AS attributes, p.study AS study, p.origin AS origin",
+        study,
     )
     names = {p["id"]: p.get("name") or p["id"] for p in participants}
     said: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -46,7 +51,9 @@ def build(store, study: str | None) -> MapData:
     for (_, theme), ids in said.items():
         weight[theme] += len(ids)
     for theme in themes:
-        data.nodes.append(theme_node(thematic, theme, column=0, size=size_for(weight[theme], base=10, step=3.5)))
+        node = theme_node(thematic, theme, column=0, size=size_for(weight[theme], base=10, step=3.5))
+        node.trail = theme_trail(thematic, theme)
+        data.nodes.append(node)
     for p in participants:
         spoke_to = Counter({t: len(ids) for (pid, t), ids in said.items() if pid == p["id"]})
         name = names[p["id"]]
@@ -65,8 +72,10 @@ def build(store, study: str | None) -> MapData:
                 size=size_for(spoken[p["id"]], base=10, step=3.5),
                 font_size=16,
                 tip=tip,
+                trail=participant_trail(thematic, p["id"], name, _attributes(p.get("attributes"))),
                 themes=tuple(dict.fromkeys(a for t in spoke_to for a in thematic.ancestry(t))),
                 column=1,
+                study=p.get("study"),
             )
         )
     for (pid, theme), ids in sorted(said.items()):
@@ -83,6 +92,7 @@ def build(store, study: str | None) -> MapData:
                 weight=len(ids),
             )
         )
+    data.matrix = _matrix(thematic, participants, names, spoken, said, themes)
     data.legend = [
         LegendEntry("Final themes", thematic.themes[t].get("name") or t, thematic.colours[t])
         for t in dict.fromkeys(thematic.root[t] for t in themes)
@@ -100,6 +110,32 @@ def build(store, study: str | None) -> MapData:
     data.subtitle = " · ".join(parts)
     data.note = "Link width and node size: number of extracts."
     return data
+
+
+def _matrix(thematic: Thematic, participants, names, spoken, said, themes) -> dict:
+    """Participant x theme: the extracts of each participant that illustrate each theme, with
+    every such quote for the cell's evidence panel.  Rows and columns in the map's order."""
+    rows = [
+        {"id": f"Participant:{p['id']}", "label": names[p["id"]], "total": spoken[p["id"]]}
+        for p in participants
+        if spoken[p["id"]]
+    ]
+    columns = [
+        {
+            "id": f"Theme:{t}",
+            "label": thematic.themes[t].get("name") or t,
+            "color": thematic.colours[t],
+            "depth": thematic.depth[t],
+            "total": sum(len(ids) for (_, theme), ids in said.items() if theme == t),
+        }
+        for t in themes
+    ]
+    cells = {}
+    for (pid, theme), ids in sorted(said.items()):
+        heading = f"{names[pid]} — {thematic.themes[theme].get('name') or theme}"
+        trail = [("h", heading), ("m", plural(len(ids), "extract"))] + quotes(thematic, ids)
+        cells[f"Participant:{pid} Theme:{theme}"] = {"n": len(ids), "trail": [list(line) for line in trail]}
+    return {"rows": rows, "columns": columns, "cells": cells}
 
 
 def _attributes(raw: str | None) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .cypher import study_rows, where_study
+from .cypher import source_order, study_rows, where_study
 from .model import Tip
 from .palette import qualitative, tint, valid_colour
 
@@ -63,7 +63,7 @@ class Thematic:
             "Theme",
             "t",
             "t.id AS id, t.name AS name, t.level AS level, t.description AS description, "
-            "t.title_quote AS title_quote, t.colour AS colour, t.origin AS origin",
+            "t.title_quote AS title_quote, t.colour AS colour, t.study AS study, t.origin AS origin",
             study,
         )
         parents = defaultdict(list)
@@ -73,7 +73,11 @@ class Thematic:
         ):
             parents[row["child"]].append(row["parent"])
         codes = study_rows(
-            store, "Code", "c", "c.id AS id, c.name AS name, c.description AS description, c.origin AS origin", study
+            store,
+            "Code",
+            "c",
+            "c.id AS id, c.name AS name, c.description AS description, c.study AS study, c.origin AS origin",
+            study,
         )
         code_themes = defaultdict(list)
         for row in store.query(
@@ -88,7 +92,7 @@ class Thematic:
             code_themes=dict(code_themes),
             extracts=extracts,
         )
-        out._arrange()
+        out._arrange(palette_order(store))
         return out
 
     @staticmethod
@@ -114,8 +118,12 @@ class Thematic:
 
     # --- derived structure ----------------------------------------------------------------
 
-    def _arrange(self) -> None:
-        """Tree order, depth, root (final theme) and colour of every theme; extract roll-ups."""
+    def _arrange(self, palette: dict[str, int]) -> None:
+        """Tree order, depth, root (final theme) and colour of every theme; extract roll-ups.
+
+        A final theme's colour is its place in ``palette`` (every final theme of the knowledge
+        base), so a theme keeps its colour in every map, whichever study or filter it is drawn with.
+        """
         self.parents = {t: [p for p in ps if p in self.themes and p != t] for t, ps in self.parents.items()}
         children = defaultdict(list)
         for child in self.themes:
@@ -138,7 +146,7 @@ class Thematic:
         for theme in roots + list(self.themes):
             visit(theme, 0, theme)
         for i, root in enumerate(t for t in self.order if self.depth[t] == 0):
-            self.colours[root] = valid_colour(self.themes[root].get("colour")) or qualitative(i)
+            self.colours[root] = valid_colour(self.themes[root].get("colour")) or qualitative(palette.get(root, i))
         for theme in self.order:
             if self.depth[theme]:
                 own = valid_colour(self.themes[theme].get("colour"))
@@ -236,6 +244,15 @@ class Thematic:
         if row.get("description"):
             tip.append(("p", clip(row["description"], TEXT_CHARS)))
         return tip + self.quotes(self.theme_extracts.get(theme, []))
+
+
+def palette_order(store) -> dict[str, int]:
+    """Every top-level theme of the knowledge base numbered study by study, in file order: the
+    place each takes in the qualitative palette."""
+    rows = study_rows(store, "Theme", "t", "t.id AS id, t.name AS name, t.study AS study, t.origin AS origin", None)
+    child = {r["c"] for r in store.query("MATCH (c:Theme)-[:SUBTHEME_OF]->(p:Theme) RETURN c.id AS c")}
+    tops = sorted((r for r in rows if r["id"] not in child), key=lambda r: (r.get("study") or "", source_order(r)))
+    return {r["id"]: i for i, r in enumerate(tops)}
 
 
 def plural(n: int, word: str) -> str:

@@ -7,6 +7,7 @@ the first view is the paper's Figure 1 and a click opens a theme's codes.
 
 from __future__ import annotations
 
+from .evidence import code_trail, findings_by_theme, theme_trail
 from .model import LegendEntry, MapData, MapEdge, MapNode
 from .palette import size_for
 from .thematic import TEXT_CHARS, Thematic, clip, plural
@@ -34,15 +35,18 @@ def theme_node(thematic: Thematic, theme: str, *, column: int | None = None, siz
         tip=thematic.theme_tip(theme),
         themes=thematic.ancestry(theme),
         column=column or 0,
+        study=row.get("study"),
     )
 
 
 def build(store, study: str | None) -> MapData:
     """Final themes -> emerging themes -> codes, sized by extracts and coloured by final theme."""
     thematic = Thematic.read(store, study)
+    findings = findings_by_theme(store, study)
     data = MapData(kind="themes", title="Thematic map", layout="tree", theme_options=thematic.options())
     for theme in thematic.order:
         node = theme_node(thematic, theme)
+        node.trail = theme_trail(thematic, theme, findings)
         node.parents = tuple(f"Theme:{p}" for p in thematic.parents.get(theme, []))
         data.nodes.append(node)
         for parent in thematic.parents.get(theme, []):
@@ -65,8 +69,10 @@ def build(store, study: str | None) -> MapData:
                 shape="square",
                 font_size=13,
                 tip=tip + thematic.quotes(thematic.code_extracts.get(code, [])),
+                trail=code_trail(thematic, code),
                 themes=thematic.code_ancestry(code),
                 parents=tuple(f"Theme:{t}" for t in themes),
+                study=row.get("study"),
             )
         )
         for theme in themes:

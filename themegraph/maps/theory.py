@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from ..graph.schema import STANCE_RELS, STANCES
 from .cypher import study_rows, where_study
+from .evidence import Reach, codes_under, listed, quotes, theme_trail
 from .model import LegendEntry, MapData, MapEdge, MapNode
 from .palette import EDGE, KIND_COLOURS, NEUTRAL, STANCE_COLOURS, size_for
 from .thematic import QUOTE_CHARS, TEXT_CHARS, Thematic, clip, plural
@@ -29,7 +30,7 @@ def build(store, study: str | None) -> MapData:
         "Finding",
         "f",
         "f.id AS id, f.name AS name, f.statement AS statement, f.section AS section, f.status AS status, "
-        "f.origin AS origin",
+        "f.study AS study, f.origin AS origin",
         study,
     )
     where, params = where_study("f", study)
@@ -52,8 +53,14 @@ def build(store, study: str | None) -> MapData:
     finding_themes: dict[str, tuple[str, ...]] = {}
     finding_names = {r["id"]: r.get("name") or r["id"] for r in findings}
     used_themes = [t for t in thematic.order if any(t in ts for ts in derived.values())]
+    from_theme: dict[str, list[str]] = defaultdict(list)
+    for f, ts in derived.items():
+        for t in ts:
+            from_theme[t].append(finding_names.get(f, f))
     for theme in used_themes:
-        data.nodes.append(theme_node(thematic, theme, column=_COLUMN["Theme"]))
+        node = theme_node(thematic, theme, column=_COLUMN["Theme"])
+        node.trail = theme_trail(thematic, theme, from_theme)
+        data.nodes.append(node)
     finding_stances = defaultdict(set)
     for f, stance, _, _, _ in links:
         finding_stances[f].add(stance)
@@ -71,15 +78,17 @@ def build(store, study: str | None) -> MapData:
         data.nodes.append(
             MapNode(
                 id=f"Finding:{fid}",
-                label=clip(row.get("name") or fid, 90),
+                label=row.get("name") or fid,
                 kind="Finding",
                 color=colour,
                 size=16,
                 shape=_SHAPE["Finding"],
                 tip=tip,
+                trail=_finding_trail(fid, links, literature, thematic, themes),
                 themes=finding_themes[fid],
                 stances=tuple(sorted(finding_stances[fid])),
                 column=_COLUMN["Finding"],
+                study=row.get("study"),
             )
         )
         for theme in themes:
@@ -110,7 +119,12 @@ def build(store, study: str | None) -> MapData:
             )
         )
     literature.inherit(target_themes, target_stances)
-    data.nodes.extend(literature.nodes(target_themes, target_stances))
+    reach = Reach(links, literature.part_of, literature.proposed_in)
+    names = {(kind, x): literature.name(kind, x) for kind in TARGETS for x in literature.props[kind]}
+    for node in literature.nodes(target_themes, target_stances):
+        key = (node.kind, node.id.split(":", 1)[1])
+        node.trail = reach.trail(key, thematic, finding_names, derived, names)
+        data.nodes.append(node)
     data.edges.extend(literature.edges())
     data.legend = _legend(thematic, used_themes, data)
     counts = [plural(sum(1 for n in data.nodes if n.kind == k), k.lower()) for k in ("Finding", *TARGETS)]
@@ -185,7 +199,7 @@ class _Literature:
                 out.append(
                     MapNode(
                         id=f"{kind}:{x}",
-                        label=clip(self.name(kind, x), 70),
+                        label=self.name(kind, x),
                         kind=kind,
                         color=KIND_COLOURS[kind],
                         size=size_for(links, base=12, step=3),
@@ -229,6 +243,20 @@ class _Literature:
             if ("Theory", t) in self.wanted and ("Work", w) in self.wanted:
                 out.append(MapEdge(f"Theory:{t}", f"Work:{w}", "PROPOSED_IN", EDGE, dashed=True))
         return out
+
+
+def _finding_trail(fid: str, links, literature: _Literature, thematic: Thematic, themes: list[str]):
+    """A finding (after its tooltip): every stance link with its evidence, its codes, its quotes."""
+    lines = []
+    own = [(stance, kind, x, evidence) for f, stance, kind, x, evidence in links if f == fid]
+    if own:
+        lines.append(("s", f"Stance links ({len(own)})"))
+    for stance, kind, x, evidence in own:
+        lines.append(("p", f"{stance.capitalize()} {kind.lower()}: {literature.name(kind, x)}"))
+        if evidence:
+            lines.append(("q", evidence))
+    lines += listed("Codes", codes_under(thematic, themes))
+    return lines + quotes(thematic, [e for t in themes for e in thematic.theme_extracts.get(t, [])])
 
 
 def _legend(thematic: Thematic, used_themes: list[str], data: MapData) -> list[LegendEntry]:

@@ -31,9 +31,10 @@
       children.get(p).push(n.id);
     });
   });
-  var state = { theme: "", stance: "", collapsed: new Set(data.collapsed), visible: new Set() };
+  var state = { theme: "", stance: "", study: "", collapsed: new Set(data.collapsed), visible: new Set() };
 
   function passes(n) {
+    if (state.study && n.study && n.study !== state.study) return false;
     if (state.theme && n.themes && n.themes.indexOf(state.theme) < 0) return false;
     if (state.stance && n.stances && n.stances.indexOf(state.stance) < 0) return false;
     return true;
@@ -174,7 +175,12 @@
 
   computeShown();
   var nodes = new vis.DataSet(data.nodes.map(function (n) { return Object.assign({}, n, foldLabel(n)); }));
-  var edges = new vis.DataSet(data.edges);
+  // link labels (a finding's stance) are drawn only for a hovered link or a selected node's links
+  var edges = new vis.DataSet(data.edges.map(function (e) {
+    var copy = Object.assign({}, e);
+    if (copy.label) { copy.quiet = copy.label; copy.label = ""; }
+    return copy;
+  }));
   var nodeView = new vis.DataView(nodes, { filter: function (n) { return state.visible.has(n.id); } });
   var edgeView = new vis.DataView(edges, {
     filter: function (e) {
@@ -231,6 +237,7 @@
     nodeView.refresh();
     edgeView.refresh();
     countShown();
+    if (M && !matrixBox.hidden) drawMatrix();
     if (!keepView) fitView(true);
   }
 
@@ -241,8 +248,123 @@
       : shown + " of " + data.nodes.length + " nodes shown";
   }
 
+  // --- evidence panel ------------------------------------------------------------------------
+  /* Clicking a node shows its audit trail (or, lacking one, its tooltip) as text beside the map. */
+  var TRAIL_ROLES = { h: true, s: true, m: true, p: true, q: true, a: true };
+  var panel = $("evidence");
+  var panelBody = $("evidence-body");
+  function showEvidence(id) {
+    var n = byId.get(id);
+    if (!n) return;
+    var trail = n.trail || [];
+    // a trail that opens with a heading stands alone; any other continues the tooltip
+    showLines(trail.length && trail[0][0] === "h" ? trail : (n.tip || []).concat(trail), id);
+  }
+  function showLines(lines, id) {
+    if (!lines || !lines.length) return;
+    panelBody.replaceChildren();
+    lines.forEach(function (line) {
+      panelBody.appendChild(el("div", "trail-" + (TRAIL_ROLES[line[0]] ? line[0] : "p"), line[1]));
+    });
+    panel.hidden = false;
+    panel.scrollTop = 0;
+    panel.setAttribute("data-node", id);
+  }
+  function hideEvidence() { panel.hidden = true; panel.removeAttribute("data-node"); }
+  $("evidence-close").addEventListener("click", hideEvidence);
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hideEvidence(); });
+
+  // --- matrix view (participants x themes) -----------------------------------------------------
+  /* A heatmap the page opens with where the map has one: extracts per cell, rows and columns
+     sortable (click a theme for the participants who speak to it most, a participant for the
+     themes they speak to most, the corner for the map's own order), a cell's quotes on click.
+     The theme filter applies as in the graph: rows and columns whose node is shown. */
+  var M = data.matrix;
+  var matrixBox = $("matrix");
+  var sortBy = { row: null, column: null };
+
+  function count(r, c) { var cell = M.cells[r.id + " " + c.id]; return cell ? cell.n : 0; }
+
+  function drawMatrix() {
+    var rows = M.rows.filter(function (r) { return state.visible.has(r.id); });
+    var cols = M.columns.filter(function (c) { return state.visible.has(c.id); });
+    if (sortBy.column) rows.sort(function (a, b) { return count(b, sortBy.column) - count(a, sortBy.column) || a.label.localeCompare(b.label); });
+    if (sortBy.row) cols.sort(function (a, b) { return count(sortBy.row, b) - count(sortBy.row, a) || a.label.localeCompare(b.label); });
+    var most = 1;
+    rows.forEach(function (r) { cols.forEach(function (c) { most = Math.max(most, count(r, c)); }); });
+    var table = el("table");
+    var head = el("tr");
+    var corner = el("th", "corner");
+    var reset = el("button", null, "participant \\ theme");
+    reset.type = "button";
+    reset.title = "The map's own order";
+    reset.addEventListener("click", function () { sortBy = { row: null, column: null }; drawMatrix(); });
+    corner.appendChild(reset);
+    head.appendChild(corner);
+    cols.forEach(function (c) {
+      var th = el("th", "col" + (sortBy.column === c ? " sorted" : ""));
+      var b = el("button", null, "\u2003".repeat(c.depth) + c.label + " (" + c.total + ")");
+      b.type = "button";
+      b.title = "Sort participants by " + c.label;
+      if (COLOUR.test(c.color)) b.style.setProperty("--c", c.color);
+      b.addEventListener("click", function () { sortBy.column = c; drawMatrix(); });
+      th.appendChild(b);
+      head.appendChild(th);
+    });
+    var thead = el("thead");
+    thead.appendChild(head);
+    table.appendChild(thead);
+    var body = el("tbody");
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      var th = el("th", sortBy.row === r ? "sorted" : "");
+      var b = el("button", null, r.label + " (" + r.total + ")");
+      b.type = "button";
+      b.title = "Sort themes by " + r.label;
+      b.addEventListener("click", function () { sortBy.row = r; drawMatrix(); });
+      th.appendChild(b);
+      tr.appendChild(th);
+      cols.forEach(function (c) {
+        var n = count(r, c);
+        var td = el("td");
+        var cell = el("button", null, n ? String(n) : "");
+        cell.type = "button";
+        cell.setAttribute("data-cell", r.id + " " + c.id);
+        if (n) {
+          var share = 0.12 + 0.88 * n / most;
+          cell.style.background = "rgba(31, 41, 51, " + share.toFixed(3) + ")";
+          cell.style.color = share > 0.5 ? "#fff" : "#1f2933";
+          cell.title = r.label + " — " + c.label + ": " + n;
+          cell.addEventListener("click", function () { showLines(M.cells[r.id + " " + c.id].trail, r.id + " " + c.id); });
+        } else {
+          cell.disabled = true;
+        }
+        td.appendChild(cell);
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    matrixBox.replaceChildren(table);
+  }
+
+  function showView(matrix) {
+    matrixBox.hidden = !matrix;
+    container.style.display = matrix ? "none" : "";
+    $("view-matrix").setAttribute("aria-pressed", String(matrix));
+    $("view-graph").setAttribute("aria-pressed", String(!matrix));
+    if (matrix) drawMatrix(); else fitView(false);
+  }
+
+  if (M) {
+    $("views").hidden = false;
+    $("view-matrix").addEventListener("click", function () { showView(true); });
+    $("view-graph").addEventListener("click", function () { showView(false); });
+  }
+
   // --- folding -------------------------------------------------------------------------------
   network.on("click", function (p) {
+    if (p.nodes.length === 1) showEvidence(p.nodes[0]);
     if (p.nodes.length === 1 && children.has(p.nodes[0])) {
       var id = p.nodes[0];
       if (state.collapsed.has(id)) state.collapsed.delete(id); else state.collapsed.add(id);
@@ -266,8 +388,14 @@
     return { value: t[0], text: "\u2003".repeat(t[2]) + t[1] };
   }));
   fillSelect($("stance"), (data.stanceOptions || []).map(function (s) { return { value: s, text: s }; }));
+  fillSelect($("study"), (data.studyOptions || []).map(function (s) { return { value: s, text: s }; }));
+  $("study-filter").hidden = !(data.studyOptions || []).length;
+  $("study").addEventListener("change", function (ev) { state.study = ev.target.value; refresh(); });
   $("theme-filter").hidden = !(data.themeOptions || []).length;
   $("stance-filter").hidden = !(data.stanceOptions || []).length;
+  // a map built with --theme/--stance opens with that filter chosen (its data holds nothing else)
+  state.theme = $("theme").value = (data.applied || {}).theme || "";
+  state.stance = $("stance").value = (data.applied || {}).stance || "";
   $("theme").addEventListener("change", function (ev) { state.theme = ev.target.value; refresh(); });
   $("stance").addEventListener("change", function (ev) { state.stance = ev.target.value; refresh(); });
 
@@ -291,8 +419,8 @@
   function reveal(n) {
     if (state.visible.has(n.id)) return;
     if (!passes(n)) {
-      state.theme = state.stance = "";
-      $("theme").value = $("stance").value = "";
+      state.theme = state.stance = state.study = "";
+      $("theme").value = $("stance").value = $("study").value = "";
     }
     var todo = (n.parents || []).slice();
     while (todo.length) {
@@ -344,8 +472,8 @@
     legend.appendChild(row);
   });
   if (data.note) legend.appendChild(el("p", "note", data.note));
-  legend.appendChild(el("p", "note", "Hover a node or link for details" +
-    (foldable.length ? "; click a theme to fold or unfold what is under it (▸ n: n folded)." : ".")));
+  legend.appendChild(el("p", "note", "Hover a node or link for details; click a node for its evidence" +
+    (foldable.length ? " (a theme also folds or unfolds what is under it: ▸ n, n folded)." : ".")));
 
   // --- tooltips ------------------------------------------------------------------------------
   var tip = $("tip");
@@ -366,18 +494,47 @@
     tip.style.top = y + "px";
   }
   network.on("hoverNode", function (p) { var n = byId.get(p.node); showTip(n && n.tip, p.pointer); });
-  network.on("hoverEdge", function (p) { var e = edges.get(p.edge); showTip(e && e.tip, p.pointer); });
+  network.on("hoverEdge", function (p) {
+    var e = edges.get(p.edge);
+    showTip(e && e.tip, p.pointer);
+    if (e && e.quiet) edges.update({ id: e.id, label: e.quiet });
+  });
+  var labelled = new Set();  // links whose label a selection shows
+  function labelLinks() {
+    var want = new Set();
+    network.getSelectedNodes().forEach(function (id) {
+      network.getConnectedEdges(id).forEach(function (e) { want.add(e); });
+    });
+    var changes = [];
+    edges.forEach(function (e) {
+      if (!e.quiet) return;
+      var on = want.has(e.id);
+      if (on !== labelled.has(e.id) || (!on && e.label)) changes.push({ id: e.id, label: on ? e.quiet : "" });
+    });
+    labelled = want;
+    if (changes.length) edges.update(changes);
+  }
+  network.on("blurEdge", function (p) {
+    var e = edges.get(p.edge);
+    if (e && e.quiet && !labelled.has(e.id)) edges.update({ id: e.id, label: "" });
+  });
+  ["selectNode", "deselectNode"].forEach(function (ev) { network.on(ev, labelLinks); });
   ["blurNode", "blurEdge", "dragStart", "zoom"].forEach(function (ev) { network.on(ev, hideTip); });
 
   // --- ready ---------------------------------------------------------------------------------
   fitView(false);
-  network.once("afterDrawing", function () {
+  function ready() {
     window.themegraphReady = performance.now();
     document.body.setAttribute("data-ready", "1");
+  }
+  network.once("afterDrawing", function () {
+    if (M) showView(true);  // the graph is drawn (and measured) first, then the matrix shown
+    ready();
   });
   countShown();
   window.themegraphMap = {
     network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
-    find: find, state: state, refresh: refresh, treePositions: treePositions,
+    find: find, state: state, refresh: refresh, treePositions: treePositions, showEvidence: showEvidence,
+    showView: showView,
   };
 })();
