@@ -18,7 +18,7 @@ import pytest
 
 from conftest import SHARED
 from refi_compare import DOCUMENTED, Documented, compare, facts, undocumented
-from test_refi import handmade_files, handmade_qdpx, project_schema, snapshot
+from test_refi import handmade_files, handmade_qdpx, project_schema, project_xml, snapshot, zip_members
 from themegraph.exports.refi import export_qdpx
 from themegraph.loaders import refi
 from themegraph.loaders.refi import qdpx_batch
@@ -143,3 +143,22 @@ def test_what_the_graph_does_not_model_is_kept_and_written_back(store, tmp_path)
     only_original, only_export = compare(first, exported)
     assert undocumented(only_original) == [] and undocumented(only_export) == []
     assert sources_folder(out) == files
+
+
+def test_two_links_between_the_same_codes_stay_two(store, tmp_path):
+    body = """<CodeBook><Codes>
+<Code guid="c0000000-0000-4000-8000-000000000001" name="Fear" isCodable="true"/>
+<Code guid="c0000000-0000-4000-8000-000000000002" name="Trust" isCodable="true"/></Codes></CodeBook>
+<Links>
+<Link guid="d0000000-0000-4000-8000-000000000001" name="erodes" direction="OneWay"
+ originGUID="c0000000-0000-4000-8000-000000000001" targetGUID="c0000000-0000-4000-8000-000000000002"/>
+<Link guid="d0000000-0000-4000-8000-000000000002" name="is eased by" direction="OneWay"
+ originGUID="c0000000-0000-4000-8000-000000000001" targetGUID="c0000000-0000-4000-8000-000000000002"/>
+</Links>"""
+    original = zip_members(tmp_path / "links.qdpx", {"project.qde": project_xml(body)})
+    first, exported, _ = round_trip(store, original, "links", tmp_path)
+    rows = store.query("MATCH (a:Code)-[r:LINKED_TO]->(b:Code) WHERE a.study = 'links' "
+                       "RETURN r.relation AS relation ORDER BY relation")
+    assert rows == [{"relation": "erodes"}, {"relation": "is eased by"}]
+    only_original, only_export = compare(first, exported)
+    assert undocumented(only_original) == [] and undocumented(only_export) == []

@@ -363,6 +363,7 @@ RELS: tuple[RelKind, ...] = (
         tuple((a, b) for a in _CODEISH for b in _CODEISH),
         (Prop("relation", STRING, "the link's name, e.g. 'causes'"), Prop("direction", STRING), Prop("guid"),
          Prop("colour")),
+        identity=("guid",),  # two links between the same codes ("causes", "contradicts") are two facts
     ),
     RelKind("CODED_BY", "An extract was coded by a researcher.", (("Extract", "User"),)),
     RelKind("SELECTS", "A CAQDAS tool's selection marks an extract's span.", (("Selection", "Extract"),)),
