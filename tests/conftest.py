@@ -1,7 +1,8 @@
 """Shared fixtures: one test body runs against both stores.
 
-The embedded store always runs.  The Neo4j store runs when NEO4J_URI is set (``make neo4j``
-starts a local server); under CI=true a missing NEO4J_URI is a failure, never a skip.
+The embedded store always runs.  The Neo4j store runs when THEMEGRAPH_TEST_NEO4J_URI is set
+(``make neo4j`` starts a local server; ``.ci/run`` sets it); under CI=true a missing one is a
+failure, never a skip.  NEO4J_URI, a user's own server, is never used by the tests.
 """
 
 from __future__ import annotations
@@ -41,22 +42,48 @@ def shared_missing() -> bool:
     return not SHARED.is_dir() and os.environ.get("CI", "").lower() != "true"
 
 
+#: Marks a Neo4j database as the tests' own; they refuse to wipe one without it that holds nodes.
+TEST_MARK = "_ThemeGraphTestDatabase"
+_checked: set[str] = set()
+
+
 def neo4j_uri() -> str | None:
-    """The Neo4j to test against, or a skip (locally) / failure (CI) explaining why there is none."""
-    uri = os.environ.get("NEO4J_URI")
+    """The Neo4j to test against, or a skip (locally) / failure (CI) explaining why there is none.
+
+    Only ``THEMEGRAPH_TEST_NEO4J_URI`` names it, never ``NEO4J_URI``: the tests empty the database
+    they use, and a user's own server must never be one of them by accident."""
+    uri = os.environ.get("THEMEGRAPH_TEST_NEO4J_URI")
     if uri:
+        _refuse_foreign(uri)
         return uri
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but NEO4J_URI is not set: the Neo4j tests must run in CI (see .ci/run)")
-    pytest.skip("NEO4J_URI not set; run `make neo4j` and export NEO4J_URI to include the Neo4j store")
+        pytest.fail("CI=true but THEMEGRAPH_TEST_NEO4J_URI is not set: the Neo4j tests must run in CI (see .ci/run)")
+    pytest.skip("THEMEGRAPH_TEST_NEO4J_URI not set; run `make neo4j` and export it to include the Neo4j store")
+
+
+def _refuse_foreign(uri: str) -> None:
+    """Stop before touching a database that holds nodes these tests did not create."""
+    if uri in _checked:
+        return
+    from themegraph.graph.open import open_store
+
+    with open_store(neo4j=uri) as store, store.driver.session(database=store.database) as session:
+        ours = session.run(f"MATCH (m:{TEST_MARK}) RETURN count(m) AS n").single()["n"]
+        held = session.run("MATCH (n) RETURN count(n) AS n").single()["n"]
+        if held and not ours:
+            pytest.exit(f"refusing to run the Neo4j tests on {uri}: it holds {held} nodes the tests did not create "
+                        "(give THEMEGRAPH_TEST_NEO4J_URI a database of their own)", returncode=2)
+        session.run(f"MERGE (:{TEST_MARK})").consume()
+    _checked.add(uri)
 
 
 def wipe_neo4j(store) -> None:
-    """Empty the test database (the tests own it) so every test starts from nothing."""
+    """Empty the test database (the tests own it: see ``_refuse_foreign``) so every test starts
+    from nothing but the mark that says it is theirs."""
     with store.driver.session(database=store.database) as session:
         # relations first: a batch of nodes with all their relations can outgrow transaction memory
         session.run("MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS").consume()
-        session.run("MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run(f"MATCH (n) WHERE NOT n:{TEST_MARK} CALL {{ WITH n DELETE n }} IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 @pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])

@@ -7,6 +7,7 @@ and the helpers every command shares; each other module registers one group of c
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from ..errors import InputError, ThemeGraphError
@@ -16,12 +17,28 @@ from .common import app, err
 __all__ = ["app", "run"]
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or a TERM signal.  Not a KeyboardInterrupt, which click turns into "Aborted!": a
+    user who stops a load must read whether anything was written."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
 def run() -> None:
     """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1.
 
     Typer's standalone mode already turns usage errors into exit 2 and help into exit 0; any
-    other exception escapes it, so the ones users can act on are caught here.
+    other exception escapes it, so the ones users can act on are caught here.  Ctrl-C and TERM
+    roll back what is under way and say so (exit 128 + the signal's number).
     """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
     try:
         app()
     except ThemeGraphError as exc:
@@ -29,3 +46,10 @@ def run() -> None:
         for problem in problems:
             err.print(f"Error: {problem}", markup=False)
         sys.exit(1)
+    except Interrupted as stop:
+        from ..graph.store import Store
+
+        said = ("Stopped: the load had been written before the stop" if Store.commits
+                else "Stopped: nothing was written; the knowledge base is as it was")
+        err.print(said, markup=False)
+        sys.exit(128 + stop.signum)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ThemeGraphError
 from ..graph.open import open_store
 from .common import app, err
 
@@ -21,6 +22,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mandatory-therapy"
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo database and maps.")] = Path("demo"),
     example: Annotated[Path, typer.Option("--example", help="The study bundle to build from.")] = EXAMPLE,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the knowledge base in --out even if it holds other sources than the demo's.")] = False,
 ):
     """Build a fresh embedded knowledge base from the worked example, with its maps."""
     import shutil
@@ -28,7 +31,16 @@ def demo(
     from ..loaders.study import read_study
 
     db = out / "themegraph.db"
-    for stale in (db, db.with_name(db.name + ".wal"), db.with_name(db.name + ".lock")):
+    batch = read_study(example)
+    if db.exists() and not force:
+        with open_store(db=str(db), read_only=True) as existing:
+            foreign = sorted(s["source"] for s in existing.sources() if s["source"] != batch.source)
+        if foreign:
+            raise ThemeGraphError(
+                f"{db} holds other sources ({', '.join(foreign)}) that demo would delete; "
+                "choose another --out, or give --force to replace it"
+            )
+    for stale in (db, *(db.with_name(db.name + ext) for ext in (".wal", ".lock", ".next", ".next.wal"))):
         if stale.is_dir():
             shutil.rmtree(stale)
         elif stale.exists():
@@ -36,7 +48,6 @@ def demo(
     out.mkdir(parents=True, exist_ok=True)
     from ..maps import KINDS, build_map, write_html
 
-    batch = read_study(example)
     with open_store(db=str(db)) as store:
         err.print(store.apply(batch).summary())
         written = [db]

@@ -358,6 +358,7 @@ class LadybugStore(Store):
             with _signals_deferred():
                 os.replace(nxt, self.path)
                 _fsync(self.path.parent)
+                self._committed()
             return report
         except BaseException as exc:
             self._discard(nxt)

@@ -90,11 +90,15 @@ class Neo4jStore(Store):
             if rows <= self._stage_rows():
                 try:
                     with self.driver.session(database=self.database) as session:
-                        return session.execute_write(fail_fast_when_too_big(lambda tx: fn(Ops(tx))))
+                        report = session.execute_write(fail_fast_when_too_big(lambda tx: fn(Ops(tx))))
+                    self._committed()
+                    return report
                 except TooBig:
                     print(f"note: {rows:,} rows are too many for one transaction on this server; staging the load",
                           file=sys.stderr)
-            return staged_write(self.driver, self.database, fn)
+            report = staged_write(self.driver, self.database, fn)
+            self._committed()
+            return report
         except Neo4jError as exc:
             raise StoreError(f"Neo4j rolled the load back, nothing was written: {exc.message}") from None
         except ServiceUnavailable as exc:

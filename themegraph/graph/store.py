@@ -36,6 +36,13 @@ class Store(ABC):
     """A ThemeGraph knowledge base."""
 
     name: str = "store"
+    #: Writes committed by this process (any store): after Ctrl-C, the CLI says whether one was.
+    commits: int = 0
+
+    @classmethod
+    def _committed(cls) -> None:
+        """Called by a store the moment a write is durable."""
+        Store.commits += 1
 
     @abstractmethod
     def _write(self, fn, rows: int = 0) -> LoadReport:
