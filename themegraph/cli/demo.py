@@ -62,6 +62,17 @@ def demo(
     for hint in DEMO_HINTS:
         err.print(f"  {_program()} --db {db} {hint}", markup=False)
 
+    # --- the worked review (issue #20), in a knowledge base of its own: <out>/review/ ---
+    from .review import review_demo
+
+    review_db, *review_files = review_demo(out / "review")
+    err.print("\nThe worked review (examples/alliance-review):")
+    for path in (review_db, *review_files):
+        err.print(f"  {path}")
+    for hint in ("review soqf --review alliance-mandated", "review profile --review alliance-mandated -f markdown",
+                 "review suggest --review alliance-mandated --top 5"):
+        err.print(f"  {_program()} --db {review_db} {hint}", markup=False)
+
 
 def _program() -> str:
     """How to run themegraph again: its name if it is on PATH, else the path it was run by

@@ -15,7 +15,7 @@ import typer
 
 from ..errors import ThemeGraphError
 from ..output import emit, render
-from .common import apply_batch, app, err
+from .common import app, apply_batch, err
 
 review_app = typer.Typer(help="Qualitative evidence synthesis: SoQF, Evidence Profile, suggestions, map.",
                          no_args_is_help=True)
@@ -133,7 +133,7 @@ def review_map(
     out: Annotated[Path, typer.Option("--out", help="File to write (.html).")],
 ):
     """The synthesis map: review findings -> study themes -> studies, with the quotes behind each."""
-    from ..maps import write_html
+    from ..maps.html import write_html
     from ..maps.layout import place
     from ..maps.synthesis import build_review
 
@@ -142,3 +142,36 @@ def review_map(
     write_html(place(data), out)
     err.print(f"wrote {out}")
 
+
+
+#: The worked review, shipped like the worked example (themegraph/examples links to examples/).
+REVIEW_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "alliance-review"
+
+
+def review_demo(folder: Path) -> list[Path]:
+    """The worked review in a knowledge base of its own in ``folder``: the studies it includes
+    (bundles beside it in examples/), the review, its synthesis map and its SoQF as .docx.
+    Loading a source again replaces it, so running the demo twice gives the same knowledge base."""
+    from ..graph.open import open_store
+    from ..loaders.study import read_study
+    from ..maps.html import write_html
+    from ..maps.layout import place
+    from ..maps.synthesis import build_review
+    from ..readers.yamlfile import read_yaml
+    from ..review.bundle import read_review
+    from ..review.docx import write_table_docx
+    from ..review.evidence import read_evidence
+    from ..review.reports import soqf_table
+
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = read_yaml(REVIEW_EXAMPLE / "review.yaml")
+    db, page, table = folder / "themegraph.db", folder / "synthesis.html", folder / "soqf.docx"
+    with open_store(db=str(db)) as store:
+        for entry in spec["studies"]:
+            store.apply(read_study(REVIEW_EXAMPLE.parent / entry["study"]))
+        err.print(store.apply(read_review(REVIEW_EXAMPLE, store)).summary())
+        write_html(place(build_review(store, spec["id"])), page)
+        evidence = read_evidence(store, spec["id"])
+    write_table_docx(table, f"Summary of qualitative findings: {evidence.title}", evidence.question or "",
+                     *soqf_table(evidence))
+    return [db, page, table]
