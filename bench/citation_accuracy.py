@@ -35,7 +35,8 @@ from bench.citation_gold import HERE, MANIFEST, fold
 from themegraph.errors import InputError
 from themegraph.literature.citations import extract_citations
 from themegraph.readers.documents import read_text
-from themegraph.readers.references import merge_works, read_references
+from themegraph.readers.references import read_references
+from themegraph.readers.works import merge_works
 
 DEFAULT_CORPUS = Path(os.environ.get("THEMEGRAPH_CITATION_CORPUS", "/work/citations-corpus"))
 KINDS = ("pdf", "docx", "txt")

@@ -13,15 +13,16 @@ from hypothesis import strategies as st
 
 from themegraph.errors import InputError
 from themegraph.graph.batch import Batch
-from themegraph.literature.citations import MAX_SENTENCE, Layout, clean, extract_citations
-from themegraph.readers.documents import read_text
-from themegraph.loaders.paper import cite_rows, paper_batch, reference_ids
-from themegraph.readers.references import (
-    add_works,
-    merge_works,
-    name_key,
-    read_references,
+from themegraph.literature.citations import (
+    MAX_SENTENCE,
+    Layout,
+    clean,
+    extract_citations,
 )
+from themegraph.loaders.paper import cite_rows, paper_batch, reference_ids
+from themegraph.readers.documents import read_text
+from themegraph.readers.references import read_references
+from themegraph.readers.works import add_works, merge_works, name_key
 
 DATA = Path(__file__).parent / "data"
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"

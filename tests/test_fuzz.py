@@ -61,17 +61,12 @@ from themegraph.errors import ThemeGraphError
 from themegraph.graph.ids import match_key, slug
 from themegraph.literature import citations as citations_module
 from themegraph.literature.citations import MAX_SENTENCE, extract_citations
-from themegraph.readers.documents import read_text
-from themegraph.readers.references import (
-    PARTICLES,
-    WorkRecord,
-    name_key,
-    person,
-    read_references,
-)
 from themegraph.loaders.refi import CODEBOOK_NS, PROJECT_NS, qdc_batch, qdpx_batch
 from themegraph.loaders.study import read_study
 from themegraph.loaders.tool_codebooks import tool_codebook_rows
+from themegraph.readers.documents import read_text
+from themegraph.readers.references import read_references
+from themegraph.readers.works import PARTICLES, WorkRecord, name_key, person
 
 # --- profile --------------------------------------------------------------------------------
 

@@ -7,12 +7,12 @@ from conftest import EXAMPLE
 
 from themegraph.errors import InputError
 from themegraph.graph.batch import Batch
-from themegraph.readers.references import (
+from themegraph.readers.references import read_references
+from themegraph.readers.works import (
     add_works,
     merge_works,
     name_key,
     parse_name,
-    read_references,
     short_citation,
     work_id,
 )

@@ -23,7 +23,8 @@ from .common import (
 
 def _read_refs(files: list[Path], strict: bool):
     """Reference records of several files, problems reported (fatal with --strict), merged."""
-    from ..readers.references import merge_works, read_references
+    from ..readers.references import read_references
+    from ..readers.works import merge_works
 
     works = []
     for file in files:
@@ -44,7 +45,7 @@ def load_refs(
 ):
     """Load reference files as works and authors; the same work from several files is one Work."""
     from ..graph.batch import Batch
-    from ..readers.references import EXISTING_WORKS_QUERY, add_works, match_existing
+    from ..readers.works import EXISTING_WORKS_QUERY, add_works, match_existing
 
     works = _read_refs(files, strict)
     source = "refs:" + ",".join(sorted(f.name for f in files))
@@ -95,7 +96,7 @@ def load_paper(
 ):
     """Store each citation of a paper as a Study-CITES->Work edge with sentence, section and stance."""
     from ..loaders.paper import paper_batch
-    from ..readers.references import EXISTING_WORKS_QUERY, match_existing
+    from ..readers.works import EXISTING_WORKS_QUERY, match_existing
 
     references = _read_refs(refs, False) if refs else None
     with ctx.obj.open() as store:

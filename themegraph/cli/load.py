@@ -167,7 +167,7 @@ def load_files(
     """Load files, each recognised by its content (`themegraph load FILE...` is the same): say what each was
     taken for, read every one, then write each as its own atomic load."""
     from ..loaders.registry import recognise
-    from ..readers.references import EXISTING_WORKS_QUERY
+    from ..readers.works import EXISTING_WORKS_QUERY
 
     given = {"study": study, "participant_from": participant_from, "theme_depth": theme_depth}
     found = [(file, *recognise(file)) for file in files]

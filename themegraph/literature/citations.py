@@ -21,7 +21,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from ..readers.references import WorkRecord
+from ..readers.works import WorkRecord
 from .layout import UPPER, YEARISH, Layout, clean
 from .matching import ReferenceIndex
 from .stance import Lexicon, decide, default_lexicon, find_cues
@@ -89,13 +89,14 @@ def _person_list(name: str) -> str:
     return rf"{name}(?:\s*,\s*{name})*(?:\s*,?\s*(?:&|and)\s+{name}|{_ET_AL})?"
 
 
+_COMPANY = r"(?:,?\s+(?:Inc|Ltd|LLC|Corp)\b\.?)"  # "Docker Inc.", "Docker, Inc."
 _CORP_TIE = r"\s+(?:(?:for|of|the|on|in)\s+)*"  # "World Health", "Group for the Advancement"
 _CORP_ANY = r"\s+(?:(?:for|of|the|on|in|and|&)\s+)*"
 #: a body's name: capitalised words of which at least two are tied by adjacency or a function
 #: word, so "Prochaska and DiClemente" (two people) is not one
 _CORP = (
-    rf"(?:The\s+)?{_STOP_RE}{_WORD}(?:{_CORP_ANY}{_WORD})*?{_CORP_TIE}{_WORD}(?:{_CORP_ANY}{_WORD})*"
-    r"(?:\s*\[[^\]\n]{1,20}\])?"
+    rf"(?:The\s+)?{_STOP_RE}{_WORD}(?:(?:{_CORP_ANY}{_WORD})*?{_CORP_TIE}{_WORD}(?:{_CORP_ANY}{_WORD})*{_COMPANY}?"
+    rf"|{_COMPANY})(?:\s*\[[^\]\n]{{1,20}}\])?"
 )
 _YEAR = r"(?:(?:1[6-9]\d\d|20\d\d)(?:/(?:1[6-9]\d\d|20\d\d))?(?:[a-rt-z](?![\w]))?(?![\w])|n\.\s?d\.|in\s+press|forthcoming)"
 _YEARS = rf"{_YEAR}(?:\s*,\s*(?:{_YEAR}|[a-z](?![\w.])))*"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..readers.references import PARTICLES, WorkRecord, name_key
+from ..readers.works import PARTICLES, WorkRecord, name_key
 
 _SUFFIX = re.compile(r"^(\d{4}|n\.d\.)-?([a-z])$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
@@ -85,12 +85,11 @@ class ReferenceIndex:
                 continue
             family = work.authors[0].family
             forms = _name_forms(family)
+            parts = [p for p in re.split(r"[\s\-‐]+", family) if len(p) > 2]
+            forms.update(name_key(part) for part in parts[1:])  # a double surname cited by its second part
             self.exact[name_key(family)].append(work)
             for form in forms - {name_key(family)}:
                 self.loose[form].append(work)
-            parts = [p for p in re.split(r"[\s\-‐]+", family) if len(p) > 2]
-            for part in parts[1:]:  # a double surname cited by its second part
-                self.loose[name_key(part)].append(work)
 
     def knows(self, name: str) -> bool:
         """Whether some entry's first author goes by ``name``."""
@@ -133,4 +132,33 @@ class ReferenceIndex:
         if len(same) > 1:
             wanted = (lambda n: n >= 3) if et_al else (lambda n: n == len(authors))
             same = [w for w in same if wanted(len(w.authors))] or same
-        return same[0].key if len(same) == 1 else None
+        if len(same) == 1:
+            return same[0].key
+        return self._misspelt(authors[0], year) if not candidates else None
+
+    def _misspelt(self, name: str, year: str) -> str | None:
+        """The one work of that year whose first author is the cited name misspelt ("Beckhy" for
+        Bechky, "Bucheanau" for Buchenau) or whose other author is the one cited ("Spradley (1980)"
+        for Tannenbaum & Spradley, 1980): writers' slips that no entry's first author explains."""
+        key = name_key(name)
+        if len(key) < 5:
+            return None
+        fits = {w.key: w for works in self.exact.values() for w in works if self._by_year([w], year)
+                and (_close(key, name_key(w.authors[0].family)) or any(name_key(a.family) == key for a in w.authors[1:]))}
+        return next(iter(fits)) if len(fits) == 1 else None
+
+
+def _close(a: str, b: str) -> bool:
+    """Two surnames one or two edits apart (insertions, deletions, substitutions, swaps)."""
+    if abs(len(a) - len(b)) > 2 or min(len(a), len(b)) < 5:
+        return False
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1] <= 2

@@ -14,7 +14,13 @@ from pathlib import Path
 from ..graph.batch import Batch
 from ..literature.citations import Citation, extract_citations
 from ..readers.documents import read_text
-from ..readers.references import WorkRecord, add_works, merge_works, short_citation, work_id
+from ..readers.works import (
+    WorkRecord,
+    add_works,
+    merge_works,
+    short_citation,
+    work_id,
+)
 
 
 def reference_ids(references: list[WorkRecord]) -> dict[str, str]:

@@ -97,7 +97,8 @@ def _segments(path: Path, study: str, participant_from: str | None = None, forma
 
 
 def _refs(path: Path, existing: list[dict] | None = None, **_) -> LoadResult:
-    from ..readers.references import add_works, match_existing, merge_works, read_references
+    from ..readers.references import read_references
+    from ..readers.works import add_works, match_existing, merge_works
 
     works, problems = read_references(path)
     works = merge_works(works)

@@ -295,7 +295,8 @@ class StudyReader:
         path = self.path("references.bib")
         if not path.exists():
             return
-        from ..readers.references import add_works, merge_works, read_references
+        from ..readers.references import read_references
+        from ..readers.works import add_works, merge_works
 
         works, problems = read_references(path)
         self.problems.extend(problems)

@@ -1,0 +1,239 @@
+"""BibTeX and BibLaTeX entries as work records (via bibtexparser 2.x, LaTeX decoded by pylatexenc)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from ..errors import InputError
+from .works import (
+    PARTICLES,
+    AuthorName,
+    WorkRecord,
+    corporate,
+    generated_key,
+    person,
+    work_record,
+)
+
+# --- BibTeX ---------------------------------------------------------------------------------
+
+_NOT_O = re.compile(r"([oO])\{?\$\\not\$\}?")
+_NOT_ANY = re.compile(r"(\w)\{?\$\\not\$\}?")
+
+
+def _latex_decoder():
+    """pylatexenc's LaTeX-to-text converter (math as text, braces dropped)."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text", keep_braced_groups=False)
+
+
+def _delatex(decoder, value: str) -> str:
+    """LaTeX accents and commands to Unicode; ``o{$\\not$}`` (an old way to write ø) to ø."""
+    value = _NOT_O.sub(lambda m: "ø" if m.group(1) == "o" else "Ø", value)
+    value = _NOT_ANY.sub(lambda m: m.group(1) + "\u0338", value)
+    try:
+        return " ".join(decoder.latex_to_text(value).split())
+    except Exception:  # pylatexenc raises many kinds on malformed LaTeX: keep the raw text
+        return " ".join(value.replace("{", "").replace("}", "").split())
+
+
+def _bib_names(raw: str, decoder) -> list[AuthorName]:
+    """Split a BibTeX name list, then decode LaTeX in each part (splitting first keeps
+    ``So{$\\not$}rensen`` and ``{Group for ...}`` intact); a name wholly in braces is corporate."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    out = []
+    for name in _split_and(raw):
+        name = name.strip()
+        if not name:
+            continue
+        if name.startswith("{") and name.endswith("}") and balanced(name[1:-1]):
+            out.append(corporate(_delatex(decoder, name[1:-1])))
+            continue
+        parts = parse_single_name_into_parts(name, strict=False)
+        first = [_delatex(decoder, p) for p in parts.first]
+        # a capitalised particle written first-name-first ("Peter De Jong") belongs to the family
+        moved = []
+        while len(first) > 1 and first[-1].lower() in PARTICLES:
+            moved.insert(0, first.pop())
+        family = " ".join(moved + [_delatex(decoder, p) for p in parts.von + parts.last])
+        jr = " ".join(_delatex(decoder, p) for p in parts.jr)
+        if not family:
+            family, first = " ".join(first), []
+        if family:  # a stray "," between names is no one
+            out.append(person(family, " ".join(first), jr))
+    return out
+
+
+def _split_and(raw: str) -> list[str]:
+    """Split a BibTeX name list on ``and`` outside braces.
+
+    Done here because bibtexparser's splitter drops a ``\\v`` that follows ``and``
+    (``... and \\v{R}eh{\\r u}{\\v r}ek`` loses its caron).
+    """
+    names, depth, start, i = [], 0, 0, 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and ch.isspace() and raw[i + 1 : i + 4].lower() == "and" and raw[i + 4 : i + 5].isspace():
+            names.append(raw[start:i])
+            i += 4
+            start = i
+        i += 1
+    names.append(raw[start:])
+    return [n.strip() for n in names if n.strip()]
+
+
+def balanced(text: str) -> bool:
+    """True if every brace in ``text`` closes (so ``{A} and {B}`` is not one braced name)."""
+    depth = 0
+    for ch in text:
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _concat(value: str, strings: dict[str, str]) -> tuple[str, list[str]]:
+    """Resolve ``jcp # " and Clinical"`` style concatenations the parser leaves as written; also
+    the names of undefined macros in them, which stay as written (without the ``#``)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted and (i == 0 or value[i - 1] != "\\"):
+            parts.append(value[start:i].strip())
+            start = i + 1
+    if not parts:
+        return value, []
+    parts.append(value[start:].strip())
+    out, undefined = [], []
+    for part in parts:
+        if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
+            out.append(part[1:-1])
+        elif part.lower() in strings:
+            out.append(strings[part.lower()])
+        elif part.isdigit() or not part:
+            out.append(part)
+        elif re.fullmatch(r"[A-Za-z][\w:.+/-]*", part):
+            out.append(part)
+            undefined.append(part)
+        else:
+            return value, []  # not a concatenation after all: keep what was written
+    return "".join(out), undefined
+
+
+def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
+    """BibTeX/BibLaTeX entries via bibtexparser 2.x; failed and duplicate blocks are reported."""
+    import bibtexparser
+    from bibtexparser.model import (
+        DuplicateBlockKeyBlock,
+        DuplicateFieldKeyBlock,
+        Entry,
+        ParsingFailedBlock,
+    )
+
+    splitter_log = logging.getLogger("bibtexparser.splitter")
+    previous = splitter_log.disabled
+    splitter_log.disabled = True  # its warnings repeat what the problems below report
+    text = _KEYLESS.sub(r"\1,\2", text)  # "@article{ author = ..." (no key): an entry with an empty key
+    try:
+        library = bibtexparser.parse_string(text)
+    except Exception as e:  # the parser's own invalid-state errors: the file cannot be read
+        raise InputError(f"{path}: the BibTeX parser gave up on this file ({type(e).__name__}: {e})") from None
+    finally:
+        splitter_log.disabled = previous
+    strings = {s.key.lower(): str(s.value) for s in library.strings}
+    decoder = _latex_decoder()
+    works: list[WorkRecord] = []
+    problems: list[str] = []
+    taken = {b.key for b in library.entries if b.key}
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        where = f"{path}:{line}"
+        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
+            # a repeated key is made unique later (_unique_keys); a field given twice keeps its first value
+            entry = block.ignore_error_block
+            for name in sorted(getattr(block, "duplicate_keys", ())):
+                problems.append(f"{where}: entry {entry.key!r} gives {name!r} twice; the first value is kept")
+            block = _first_fields(entry, strings)
+        if isinstance(block, ParsingFailedBlock):
+            reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
+            reason = " ".join(reason.split())
+            problems.append(f"{where}: could not read this entry ({reason}); entry skipped")
+        elif isinstance(block, Entry):
+            work, entry_problems = _bib_entry(block, where, strings, decoder)
+            problems += entry_problems
+            if not work.key:
+                work.key = generated_key(work, taken)
+                work.keys = [work.key]
+                taken.add(work.key)
+                problems.append(f"{where}: entry has no key; using {work.key!r}")
+            works.append(work)
+    return works, problems
+
+
+_KEYLESS = re.compile(r"(@\s*(?!(?:string|preamble|comment)\b)[A-Za-z]+\s*[{(])(\s*[A-Za-z][\w-]*\s*=)", re.IGNORECASE)
+
+
+def _first_fields(entry, strings: dict[str, str]):
+    """An entry the parser set aside (repeated key or field), as its middlewares would have left
+    it: the first value of each field, outer braces or quotes removed, a lone macro resolved."""
+    from bibtexparser.model import Entry, Field
+
+    fields, seen = [], set()
+    for f in entry.fields:
+        if f.key.lower() in seen:
+            continue
+        seen.add(f.key.lower())
+        value = str(f.value).strip()
+        if len(value) >= 2 and value[0] + value[-1] in ('""', "{}") and balanced(value[1:-1]):
+            value = value[1:-1]
+        elif value.lower() in strings:
+            value = strings[value.lower()]
+        fields.append(Field(f.key, value))
+    return Entry(entry.entry_type, entry.key, fields)
+
+
+def _bib_entry(entry, where: str, strings: dict[str, str], decoder) -> tuple[WorkRecord, list[str]]:
+    """One BibTeX entry as a WorkRecord (editors stand in for missing authors)."""
+    problems = []
+    fields = {}
+    for f in entry.fields:
+        value, undefined = _concat(str(f.value), strings)
+        fields[f.key.lower()] = value
+        for name in undefined:
+            problems.append(f"{where}: entry {entry.key!r} uses the undefined @string macro {name!r} in "
+                            f"{f.key.lower()}; its name is kept as written")
+    raw_names = fields.get("author") or fields.get("editor") or ""
+    authors = _bib_names(raw_names, decoder) if raw_names else []
+
+    def text(name: str) -> str | None:
+        return _delatex(decoder, fields[name]) if fields.get(name) else None
+
+    year = fields.get("year") or fields.get("date")
+    work = work_record(
+        key=entry.key.strip(),
+        title=text("title"),
+        year=year,
+        authors=authors,
+        venue=text("journal") or text("journaltitle") or text("booktitle") or text("publisher"),
+        doi=fields.get("doi"),
+        type_=entry.entry_type.lower(),
+        note=text("note"),
+        origin=where,
+    )
+    for what, value in (("author", authors), ("year", work.year), ("title", work.title)):
+        if not value:
+            problems.append(f"{where}: entry {entry.key!r} has no {what}")
+    return work, problems
