@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # run as a script: bench.synthetic; tests/browser.py
 
+from bench.synthetic import literature  # noqa: E402
 from themegraph.maps.citations import assemble  # noqa: E402
 from themegraph.maps.figure import write_figure  # noqa: E402
 from themegraph.maps.html import network, script_json, write_html  # noqa: E402
 from themegraph.maps.layout import place  # noqa: E402
-from bench.synthetic import literature  # noqa: E402
 
 WRITE_LIMIT = 10.0
 INTERACTIVE_LIMIT = 5.0

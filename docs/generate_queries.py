@@ -43,7 +43,21 @@ themegraph query run participant-theme --out matrix.xlsx   # .csv .json .md .xls
 ```
 
 From Python: `kb = themegraph.open(db='demo/themegraph.db'); kb.query('theory-links', theory='Bordin')`
-returns a pandas DataFrame.
+returns a pandas DataFrame (`kb.refresh()` after a load made from the command line).
+
+**Parameters.** Each `-p name=value` is read once, as the parameter's declared type: `string`
+(the text as typed: `-p theory=null` is the word "null"), `int`, `float`, `bool` (true/false),
+`words` (a list: commas, spaces or a repeated `-p` separate the words), `enum[a|b]` (one of the
+values, any case), `enum[Kind.prop]` (one of the values the knowledge base holds, any case:
+`-p level=Final`) and `node` (a node's id or exact name, looked up in every kind; a name that
+matches nothing is an error that suggests the closest ones). A query that answers nothing says
+why on stderr: no data of a kind it reads, or nothing matching the values given.
+
+**Schema-derived text.** Relation types and stance lists are not typed into the queries: the
+catalogue fills in `{{path_rels}}` (every relation type in `graph/schema.py` but the study hub
+`IN_STUDY`), `{{stance_rels}}`, `{{stance_kinds}}` and `{{stances}}` from the schema, and a node
+parameter's label once it has been looked up. It refuses, when it loads, a query naming a label
+or relation type the schema does not declare.
 
 Samples below are from the worked example (`examples/mandatory-therapy`), first rows only; long
 cells are shortened here, never in real output. This page is generated: `make docs`.
@@ -63,7 +77,7 @@ def main() -> None:
             params = SAMPLES.get(name, {})
             rows = catalog.run(store, name, params)
             table = ["| parameter | type | default | meaning |", "|---|---|---|---|"]
-            table += [f"| `{p.name}` | {p.type} | `{json.dumps(p.default)}` | {p.doc} |" for p in query.params]
+            table += [f"| `{p.name}` | {p.type_text} | `{json.dumps(p.default)}` | {p.doc} |" for p in query.params]
             args = "".join(f" -p {k}={v}" for k, v in params.items())
             sample = [{k: short(v) for k, v in r.items()} for r in rows[:5]]
             parts += [f"## `{name}`", "", query.question, "", *(table if query.params else ["No parameters."]), "",

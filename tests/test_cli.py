@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from minigraph import literature_batch, study_batch
 from typer.main import get_command
 
-from minigraph import literature_batch, study_batch
 from themegraph.cli import app
 from themegraph.graph.schema import NODES, RELS
 

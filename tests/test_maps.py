@@ -9,31 +9,31 @@ three stances, and works cited together in the same sentences.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import os
 import re
 import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
 from conftest import EXAMPLE
 
+from bench.synthetic import literature
+from themegraph.exports.graphml import write_graphml
 from themegraph.graph.batch import Batch
 from themegraph.graph.open import open_store
 from themegraph.graph.schema import STANCE_RELS
 from themegraph.loaders.study import read_study
-from themegraph.exports.graphml import write_graphml
 from themegraph.maps import KINDS, build_map, write_figure, write_html
-from themegraph.maps.figure import opened_view
 from themegraph.maps.citations import assemble
+from themegraph.maps.figure import opened_view
 from themegraph.maps.html import render, script_json
 from themegraph.maps.layout import place
 from themegraph.maps.paper import PAGE_HEIGHT, PAGE_WIDTH, TOUCH
-from bench.synthetic import literature
 
 STUDY = "ms"
 IMG_PAYLOAD = '<img src=x onerror="window.__pwned=1">'

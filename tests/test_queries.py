@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLE
+
+from themegraph.graph.schema import RELS
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
-from themegraph.graph.schema import RELS
 from themegraph.queries.catalog import CatalogError, expand, parse
 
 

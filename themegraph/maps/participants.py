@@ -94,7 +94,7 @@ def build(store, study: str | None) -> MapData:
         )
     data.matrix = _matrix(thematic, participants, names, spoken, said, themes)
     data.legend = [
-        LegendEntry("Final themes", thematic.themes[t].get("name") or t, thematic.colours[t])
+        LegendEntry("Final themes", thematic.legend_name(t), thematic.colours[t])
         for t in dict.fromkeys(thematic.root[t] for t in themes)
     ]
     data.legend.append(LegendEntry("Nodes", "participant", KIND_COLOURS["Participant"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .cypher import source_order, study_rows, where_study
 from .model import Tip
@@ -171,6 +172,17 @@ class Thematic:
         self.theme_extracts = {t: direct[t] + rolled[t] for t in self.themes}
         self.code_extracts = dict(codes)
 
+    @cached_property
+    def studies(self) -> list[str]:
+        """The studies the themes come from."""
+        return sorted({row.get("study") for row in self.themes.values() if row.get("study")})
+
+    def legend_name(self, theme: str) -> str:
+        """A theme's name, with its study when the themes come from several."""
+        name = self.themes[theme].get("name") or theme
+        study = self.themes[theme].get("study")
+        return f"{name} ({study})" if study and len(self.studies) > 1 else name
+
     def theme_names(self, themes) -> str:
         """Theme ids as their names, for tooltips."""
         return "; ".join(self.themes[t].get("name") or t for t in themes)
@@ -238,7 +250,10 @@ class Thematic:
         row = self.themes[theme]
         count = len(self.theme_extracts.get(theme, []))
         level = row.get("level") or "theme"
-        tip: Tip = [("h", row.get("name") or theme), ("m", f"{level} theme · {plural(count, 'extract')}")]
+        meta = f"{level} theme · {plural(count, 'extract')}"
+        if row.get("study") and len(self.studies) > 1:
+            meta += f" · study {row['study']}"
+        tip: Tip = [("h", row.get("name") or theme), ("m", meta)]
         if row.get("title_quote"):
             tip.append(("q", clip(row["title_quote"], QUOTE_CHARS)))
         if row.get("description"):

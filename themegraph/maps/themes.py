@@ -91,7 +91,7 @@ def build(store, study: str | None) -> MapData:
 
 def _legend(thematic: Thematic) -> list[LegendEntry]:
     entries = [
-        LegendEntry("Final themes", thematic.themes[t].get("name") or t, thematic.colours[t])
+        LegendEntry("Final themes", thematic.legend_name(t), thematic.colours[t])
         for t in thematic.order
         if thematic.depth[t] == 0
     ]

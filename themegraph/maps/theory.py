@@ -261,7 +261,7 @@ def _finding_trail(fid: str, links, literature: _Literature, thematic: Thematic,
 
 def _legend(thematic: Thematic, used_themes: list[str], data: MapData) -> list[LegendEntry]:
     entries = [
-        LegendEntry("Final themes", thematic.themes[t].get("name") or t, thematic.colours[t])
+        LegendEntry("Final themes", thematic.legend_name(t), thematic.colours[t])
         for t in dict.fromkeys(thematic.root[t] for t in used_themes)
     ]
     present = {n.kind for n in data.nodes}

@@ -174,7 +174,14 @@
   }
 
   computeShown();
-  var nodes = new vis.DataSet(data.nodes.map(function (n) { return Object.assign({}, n, foldLabel(n)); }));
+  /* A tree's labels are drawn by the page, not by vis (see "labels by zoom" below): vis keeps
+     them, transparent, so that it still measures them when it fits the view. */
+  var QUIET_FONT = { color: "rgba(0,0,0,0)", strokeWidth: 0 };
+  var nodes = new vis.DataSet(data.nodes.map(function (n) {
+    var item = Object.assign({}, n, foldLabel(n));
+    if (T) item.font = Object.assign({}, n.font || {}, QUIET_FONT);
+    return item;
+  }));
   // link labels (a finding's stance) are drawn only for a hovered link or a selected node's links
   var edges = new vis.DataSet(data.edges.map(function (e) {
     var copy = Object.assign({}, e);
@@ -247,6 +254,90 @@
       ? data.nodes.length + " nodes"
       : shown + " of " + data.nodes.length + " nodes shown";
   }
+
+  // --- labels by zoom (tree maps) ------------------------------------------------------------
+  /* Every label is drawn at a fixed size on the screen (final themes largest), with a white
+     halo, in order of rank: final themes, then deeper themes, then codes; a label that would
+     overlap one already drawn (or leave the canvas) is left out.  Zoomed out, the themes stay
+     legible and the codes give way; zooming in makes room and their labels appear. */
+  var LABEL_PX = [15, 13, 12];
+  var CODE_PX = 11;
+  var LABEL_MAX_PX = 170;
+  var drawnLabels = [];
+
+  function labelLines(ctx, text, px) {
+    ctx.font = px + "px " + data.options.nodes.font.face;
+    var lines = [];
+    var line = "";
+    String(text).split(/\s+/).forEach(function (word) {
+      var next = line ? line + " " + word : word;
+      if (line && ctx.measureText(next).width > LABEL_MAX_PX) { lines.push(line); line = word; } else line = next;
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function drawTreeLabels(ctx) {
+    var scale = network.getScale();
+    var ranked = [];
+    nodeView.forEach(function (n) { ranked.push(n); });
+    ranked.sort(function (a, b) { return (b.font && b.font.size || 14) - (a.font && a.font.size || 14); });
+    var positions = network.getPositions(ranked.map(function (n) { return n.id; }));
+    var canvas = container.getBoundingClientRect();
+    var placed = [];
+    ctx.save();
+    ctx.setTransform(window.devicePixelRatio || 1, 0, 0, window.devicePixelRatio || 1, 0, 0);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ranked.forEach(function (n) {
+      if (!positions[n.id]) return;  // not in the network (yet)
+      var size = n.font && n.font.size || 14;
+      var px = n.kind === "Code" ? CODE_PX : size >= 28 ? LABEL_PX[0] : size >= 20 ? LABEL_PX[1] : LABEL_PX[2];
+      var lines = labelLines(ctx, n.label, px);
+      var width = Math.max.apply(null, lines.map(function (l) { return ctx.measureText(l).width; }));
+      var at = network.canvasToDOM(positions[n.id]);
+      var radius = (n.size || 10) * scale;
+      var height = lines.length * px * 1.2;
+      // a node with shown children: its label below it; a leaf: beside it, clear of its row's
+      // neighbours (right, else left); whichever place first fits the canvas and clears the rest
+      var leaf = !(children.get(n.id) || []).some(function (k) { return state.visible.has(k); });
+      var spots = {
+        right: { left: at.x + radius + 4, top: at.y - height / 2, align: "left" },
+        left: { left: at.x - radius - 4 - width, top: at.y - height / 2, align: "right" },
+        below: { left: at.x - width / 2, top: at.y + radius + 3, align: "center" },
+      };
+      var order = leaf ? ["right", "left", "below"] : ["below", "right", "left"];
+      var rect = null;
+      for (var s = 0; s < order.length && !rect; s++) {
+        var spot = spots[order[s]];
+        var r = { left: spot.left - 2, right: spot.left + width + 2, top: spot.top, bottom: spot.top + height };
+        if (r.left < 0 || r.top < 0 || r.right > canvas.width || r.bottom > canvas.height) continue;
+        var clear = placed.every(function (o) {
+          return !(r.left < o.right && o.left < r.right && r.top < o.bottom && o.top < r.bottom);
+        });
+        if (clear) { rect = r; rect.spot = spot; }
+      }
+      if (!rect) return;
+      placed.push(rect);
+      ctx.font = (n.kind === "Theme" && size >= 28 ? "600 " : "") + px + "px " + data.options.nodes.font.face;
+      var spot = rect.spot;
+      ctx.textAlign = spot.align;
+      var x = spot.align === "left" ? spot.left : spot.align === "right" ? spot.left + width : at.x;
+      lines.forEach(function (l, k) {
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "#ffffff";
+        ctx.strokeText(l, x, spot.top + k * px * 1.2);
+        ctx.fillStyle = "#1f2933";
+        ctx.fillText(l, x, spot.top + k * px * 1.2);
+      });
+      delete rect.spot;
+      rect.id = n.id;
+      rect.px = px;
+    });
+    ctx.restore();
+    drawnLabels = placed;
+  }
+  if (T) network.on("afterDrawing", drawTreeLabels);
 
   // --- evidence panel ------------------------------------------------------------------------
   /* Clicking a node shows its audit trail (or, lacking one, its tooltip) as text beside the map. */
@@ -535,6 +626,6 @@
   window.themegraphMap = {
     network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
     find: find, state: state, refresh: refresh, treePositions: treePositions, showEvidence: showEvidence,
-    showView: showView,
+    showView: showView, drawnLabels: function () { return drawnLabels.slice(); },
   };
 })();
