@@ -106,7 +106,7 @@ def test_highlights_export_and_codebook_give_the_same_codes():
 def test_participants_from_document_names():
     batch, warnings = taguette.load(PROJECT, "course", participants=participant_rule(r"^(ID\d+)"))
     assert sorted(r["name"] for r in batch.nodes["Participant"].values()) == ["ID1", "ID2"]
-    assert warnings == ["1 documents match no participant by the pattern '^(ID\\\\d+)': 'Focus group'"]
+    assert warnings == ["1 documents match no participant by the pattern '^(ID\\d+)': 'Focus group'"]
     spoken = {r["src"] for r in batch.rels[("SPOKEN_BY", "Extract", "Participant")]}
     assert len(spoken) == 9  # the five highlights of ID1 and the four of ID2
 

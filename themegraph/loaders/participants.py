@@ -37,7 +37,7 @@ class ParticipantRule:
         return found.strip() if found and found.strip() else None
 
     def describe(self) -> str:
-        return f"the pattern {self.pattern.pattern!r}" if self.pattern else f"the table {self.where}"
+        return f"the pattern '{self.pattern.pattern}'" if self.pattern else f"the table {self.where}"
 
 
 def participant_rule(value: str | None) -> ParticipantRule | None:
