@@ -134,8 +134,7 @@ def test_catalogue_headers_are_validated(tmp_path):
 def test_every_catalogue_query_declares_a_question_and_runs(kb):
     for name, query in catalog.catalog().items():
         assert query.question.endswith("?"), name
-        nodes = {p.name: "PB" for p in query.params if p.type == "node"}  # a node has no default
-        run(kb, name, **nodes)  # defaults are valid on both stores
+        run(kb, name)  # defaults are valid on both stores
 
 
 def test_query_cli_list_run_and_out_file(store_args, store_factory, tmp_path):
@@ -189,6 +188,13 @@ def test_path_follows_every_declared_relation_but_the_hubs():
         types = re.search(r"\[:([A-Z_|]+)\*", expand(text, {"from": "Participant", "to": "Construct"})).group(1)
         assert types.split("|") == expected
     assert "_Staged" not in query.cypher  # nodes are matched by a declared label, never unlabelled
+
+
+def test_path_without_nodes_answers_nothing_and_says_what_to_give(kb):
+    assert run(kb, "path") == []
+    assert catalog.explain_empty(kb, "path", catalog.get("path").bind({})) == (
+        "no rows: name a node with -p from=ID-or-name and -p to=ID-or-name"
+    )
 
 
 def test_path_to_a_name_that_matches_nothing_suggests_the_closest(kb):

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..graph.schema import NODE_KINDS, REL_KINDS, RELS, STANCE_RELS, STANCES
 from ..errors import ThemeGraphError
+from ..graph.schema import NODE_KINDS, REL_KINDS, RELS, STANCE_RELS, STANCES
 from .params import CatalogError, Param, parse_param_line, resolve_nodes
 
 __all__ = ["CatalogError", "Param", "Query", "catalog", "explain_empty", "get", "normalise", "parse", "run"]
@@ -258,6 +258,9 @@ def run(store, name: str, params: dict | None = None, *, bound: dict | None = No
 def explain_empty(store, name: str, values: dict) -> str:
     """Why a query answered nothing: no data of a kind it reads, or nothing matching the values."""
     query = get(name)
+    unnamed = [p.name for p in query.node_params if not values.get(p.name)]
+    if unnamed:
+        return f"no rows: name a node with {' and '.join(f'-p {n}=ID-or-name' for n in unnamed)}"
     missing = [k for k in sorted(query.labels) if not _any(store, f"MATCH (n:{k}) RETURN n.id AS x LIMIT 1")]
     missing += [t for t in sorted(query.types) if not _any(store, f"MATCH (a)-[r:{t}]->(b) RETURN a.id AS x LIMIT 1")]
     if missing:

@@ -162,14 +162,15 @@ def parse_param_line(content: str, where: str) -> Param | None:
 
 def resolve_nodes(store, params: tuple[Param, ...], values: dict) -> dict[str, dict[str, list[str]]]:
     """For each node parameter, the ids of the nodes it names, by kind (labelled lookups only,
-    so nothing outside the declared kinds is ever matched).  No match is an error naming the
-    closest ids and names."""
+    so nothing outside the declared kinds is ever matched).  A name that matches nothing is an
+    error naming the closest ids and names; an empty one matches nothing, silently."""
     found = {}
     for param in params:
         wanted = values[param.name]
-        if not wanted:
-            raise CatalogError(f"parameter {param.name!r} needs a node's id or exact name")
         by_kind: dict[str, list[str]] = {}
+        if not wanted:  # no node named: no answer (``explain_empty`` says which parameter to give)
+            found[param.name] = by_kind
+            continue
         for kind in NODE_LOOKUP:
             rows = store.query(f"MATCH (n:{kind}) WHERE n.id = $v OR n.name = $v RETURN n.id AS id", {"v": wanted})
             if rows:
