@@ -9,4 +9,14 @@ From Python::
 
 __version__ = "0.1.0"
 
-from .api import KnowledgeBase, open  # noqa: E402,F401  (the public entry point)
+__all__ = ["KnowledgeBase", "open"]
+
+
+def __getattr__(name: str):
+    """The public entry point (``themegraph.open``), imported on first use: the command line
+    never needs it, and ``themegraph --help`` should not pay for it."""
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'themegraph' has no attribute {name!r}")
