@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -12,6 +13,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from .. import progress
+from ..errors import StoreError
 from ..graph.open import open_store
 from ..graph.store import Store
 from ..graph.writer import KEEP, PREFER_NEW, STRICT
@@ -130,6 +132,35 @@ def print_report(report, extra: str = "") -> None:
     """What a load did, on stderr: its conflicts as warnings, then its summary."""
     warn([c.describe() for c in report.conflicts])
     err.print(report.summary() + extra)
+
+
+def input_digest(paths: list[Path], *options) -> str | None:
+    """The digest of a load's files and options (``readers.digest``), or None when a file is
+    missing: the reader then says so, naming it."""
+    from ..readers.digest import digest
+
+    return digest(paths, *options) if all(Path(p).exists() for p in paths) else None
+
+
+def unchanged(store: Store, source: str, digest: str | None, force: bool) -> bool:
+    """True (and said) when the last load of ``source`` read the same files with the same
+    options: nothing needs parsing or writing."""
+    if force or digest is None or store.digest_of(source) != digest:
+        return False
+    err.print(f"{source}: unchanged since the last load (same files, same options); nothing read or written")
+    return True
+
+
+def skip_unchanged(target: Target, source: str | None, digest: str | None, force: bool) -> bool:
+    """``unchanged`` asked of a read-only open, before anything is parsed (no knowledge base yet:
+    not unchanged)."""
+    if force or not source or digest is None:
+        return False
+    try:
+        with target.open(read_only=True) as store:
+            return unchanged(store, source, digest, force)
+    except StoreError:
+        return False
 
 
 PreferNewOpt = Annotated[bool, typer.Option(

@@ -14,9 +14,11 @@ from .common import (
     PreferNewOpt,
     app,
     err,
+    input_digest,
     load_app,
     policy_of,
     print_report,
+    unchanged,
     warn,
 )
 
@@ -47,10 +49,13 @@ def load_refs(
     from ..graph.batch import Batch
     from ..readers.works import EXISTING_WORKS_QUERY, add_works, match_existing
 
-    works = _read_refs(files, strict)
     source = "refs:" + ",".join(sorted(f.name for f in files))
-    batch = Batch(source, path=", ".join(str(f) for f in files), loader="refs")
+    digest = input_digest(files, "refs", prefer_new)
     with ctx.obj.open() as store:
+        if unchanged(store, source, digest, force):
+            return
+        works = _read_refs(files, strict)
+        batch = Batch(source, path=", ".join(str(f) for f in files), loader="refs", digest=digest)
         matched = match_existing(works, store.query(EXISTING_WORKS_QUERY))
         add_works(batch, works)
         report = store.apply(batch, force=force, policy=policy_of(prefer_new, strict))

@@ -15,8 +15,10 @@ from .common import (
     StudyOpt,
     apply_batch,
     err,
+    input_digest,
     load_app,
     policy_of,
+    skip_unchanged,
     warn,
 )
 
@@ -52,36 +54,32 @@ def load_study(
 
     Findings may point at theories and constructs the bundle does not define: ones already in
     the knowledge base, or in a shared file given with --theories."""
-    from ..loaders.study import read_study, read_theories_file
+    from ..loaders.study import read_study, read_theories_file, study_source
 
+    source = study_source(folder)
+    digest = input_digest([folder, *([theories] if theories else [])], "study", prefer_new) if source else None
+    if not dry_run and skip_unchanged(ctx.obj, source, digest, force):
+        return
     also = (read_theories_file(theories),) if theories else ()
-    apply_batch(ctx.obj, read_study(folder), dry_run=dry_run, force=force, policy=policy_of(prefer_new, strict),
-                also=also)
-
-
-def _load_refi(ctx: typer.Context, read, file: Path, study: str, theme_depth: int | None, force: bool) -> None:
-    """Read a REFI-QDA file with ``read`` (qdpx_batch or qdc_batch), say what was odd, load it."""
-    batch, warnings = read(file, study, theme_depth=theme_depth)
-    warn(warnings)
-    apply_batch(ctx.obj, batch, force=force)
+    batch = read_study(folder)
+    batch.digest = digest
+    apply_batch(ctx.obj, batch, dry_run=dry_run, force=force, policy=policy_of(prefer_new, strict), also=also)
 
 
 @load_app.command("qdpx")
 def load_qdpx(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
-              study: StudyOpt, theme_depth: DepthOpt = None, force: ForceOpt = False):
+              study: StudyOpt, theme_depth: DepthOpt = None, participant_from: ParticipantOpt = None,
+              version: VersionOpt = None, force: ForceOpt = False):
     """Import a REFI-QDA project: code tree, cases, sources, coded selections, memos, sets, links."""
-    from ..loaders.refi import qdpx_batch
-
-    _load_refi(ctx, qdpx_batch, file, study, theme_depth, force)
+    _run(ctx, "qdpx", file, False, force, version, study=study, theme_depth=theme_depth,
+         participant_from=participant_from)
 
 
 @load_app.command("qdc")
 def load_qdc(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A REFI-QDA codebook (.qdc).")],
-             study: StudyOpt, theme_depth: DepthOpt = None, force: ForceOpt = False):
+             study: StudyOpt, theme_depth: DepthOpt = None, version: VersionOpt = None, force: ForceOpt = False):
     """Import a REFI-QDA codebook (.qdc) into a study."""
-    from ..loaders.refi import qdc_batch
-
-    _load_refi(ctx, qdc_batch, file, study, theme_depth, force)
+    _run(ctx, "qdc", file, False, force, version, study=study, theme_depth=theme_depth)
 
 
 @load_app.command("review")

@@ -63,6 +63,9 @@ class Batch:
     source: str
     path: str = ""
     loader: str = ""
+    #: hash of the input files and options (``readers.digest``): the next load of the same files
+    #: is recognised before they are parsed
+    digest: str | None = None
     nodes: dict[str, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))
     rels: dict[tuple[str, str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))
     _fingerprint: str | None = field(default=None, repr=False, compare=False)

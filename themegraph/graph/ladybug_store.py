@@ -27,7 +27,17 @@ from typing import TYPE_CHECKING
 import ladybug
 
 from ..errors import StoreError
-from .schema import BOOL, FLOAT, INT, NODES, RELS, STRINGS, NodeKind, RelKind, ladybug_ddl
+from .schema import (
+    BOOL,
+    FLOAT,
+    INT,
+    NODES,
+    RELS,
+    STRINGS,
+    NodeKind,
+    RelKind,
+    ladybug_ddl,
+)
 from .store import Store
 from .writer import LoadReport
 
@@ -81,6 +91,26 @@ def _rows(result) -> list[list]:
     return rows
 
 
+def _migrations(conn) -> list[str]:
+    """Statements that bring a database made by an older ThemeGraph to the declared schema:
+    columns added (appended: ``_Ops._stored`` reads the order), and the single ``source`` of a
+    relation made its ``sources`` list and ``fact`` (docs/identity.md)."""
+    tables = {r[0] for r in _rows(conn.execute("CALL show_tables() RETURN name"))}
+    out = []
+    for kind in (*NODES, *RELS):
+        if kind.name not in tables:
+            continue
+        have = {r[0] for r in _rows(conn.execute(f"CALL table_info('{kind.name}') RETURN name"))}
+        declared = {p.name for p in kind.columns}
+        out += [f"ALTER TABLE {kind.name} ADD {p.name} {p.type}" for p in kind.columns if p.name not in have]
+        if isinstance(kind, RelKind) and "source" in have and "source" not in declared:
+            fact = " + '|' + ".join(
+                f"CASE WHEN r.{p} IS NULL THEN '' ELSE cast(r.{p} AS STRING) END" for p in kind.identity) or "''"
+            out.append(f"MATCH ()-[r:{kind.name}]->() SET r.sources = [r.source], r.fact = {fact}")
+            out.append(f"ALTER TABLE {kind.name} DROP source")
+    return out
+
+
 def _fsync(path: Path) -> None:
     """Make ``path`` (a file or a folder) durable before the swap relies on it."""
     fd = os.open(path, os.O_RDONLY)
@@ -112,6 +142,16 @@ class _Ops:
 
     def __init__(self, conn: ladybug.Connection):
         self.conn = conn
+        self._order: dict[str, list[tuple[str, str]]] = {}
+
+    def _stored(self, kind: NodeKind | RelKind) -> list[tuple[str, str]]:
+        """The (name, type) columns of ``kind``'s table in the order the table has them, which is
+        the order COPY reads: a database made by an older ThemeGraph got newer columns appended."""
+        if kind.name not in self._order:
+            names = [r[0] for r in _rows(self.conn.execute(f"CALL table_info('{kind.name}') RETURN name"))]
+            types = {p.name: p.type for p in kind.columns}
+            self._order[kind.name] = [(n, types[n]) for n in names]
+        return self._order[kind.name]
 
     def _ids_table(self, ids) -> pa.Table:
         import pyarrow as pa
@@ -195,7 +235,7 @@ class _Ops:
 
     def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         if rows:
-            tbl = _arrow([(p.name, p.type) for p in kind.columns], rows)  # noqa: F841
+            tbl = _arrow(self._stored(kind), rows)  # noqa: F841
             self.conn.execute(f"COPY {kind.name} FROM tbl")
 
     def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
@@ -213,11 +253,12 @@ class _Ops:
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
         if not any(rows for rows, _ in segments):
             return
-        columns = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in rel.columns]
+        stored = self._stored(rel)
+        columns = [("src", "STRING"), ("dst", "STRING")] + stored
         parts = [_arrow(columns, rows, stamp) for rows, stamp in segments if rows]
         import pyarrow as pa
 
-        tbl = pa.concat_tables(parts).rename_columns(["from", "to"] + [p.name for p in rel.columns])  # noqa: F841
+        tbl = pa.concat_tables(parts).rename_columns(["from", "to"] + [n for n, _ in stored])  # noqa: F841
         self.conn.execute(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
 
 
@@ -237,10 +278,12 @@ class LadybugStore(Store):
             self._take_lock()
             try:
                 self._discard(self._next_path())  # what a writer killed before its swap left
-                if not self._has_schema():
+                if self.path.exists():
+                    self._open()
+                if self.db is None or not self._has_schema():
                     self._write(lambda ops: None)  # a new database, or new kinds: made by a swap too
             except BaseException:
-                self._release_lock()
+                self.close()
                 raise
         if self.db is None:
             self._open()
@@ -273,15 +316,10 @@ class LadybugStore(Store):
             self._release_lock()
 
     def _has_schema(self) -> bool:
-        """Whether the live database exists with every declared table."""
-        if not self.path.exists():
-            return False
-        db = ladybug.Database(str(self.path), buffer_pool_size=BUFFER_POOL_BYTES)
-        try:
-            tables = {row[0] for row in _rows(ladybug.Connection(db).execute("CALL show_tables() RETURN name"))}
-        finally:
-            db.close()
-        return all(k.name in tables for k in (*NODES, *RELS))
+        """Whether the open database has every declared table and column."""
+        conn = ladybug.Connection(self.db)
+        tables = {row[0] for row in _rows(conn.execute("CALL show_tables() RETURN name"))}
+        return all(k.name in tables for k in (*NODES, *RELS)) and not _migrations(conn)
 
     # -- locking ---------------------------------------------------------------------------
 
@@ -346,6 +384,8 @@ class LadybugStore(Store):
             try:
                 conn = ladybug.Connection(db)
                 for stmt in ladybug_ddl():
+                    conn.execute(stmt)
+                for stmt in _migrations(conn):
                     conn.execute(stmt)
                 conn = ladybug.Connection(db)  # fresh per transaction: see the module docstring
                 conn.execute("BEGIN TRANSACTION")

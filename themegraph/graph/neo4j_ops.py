@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import neo4j
 
-from .schema import NodeKind, RelKind, neo4j_node_create, neo4j_node_update, neo4j_rel_create
+from .schema import (
+    NodeKind,
+    RelKind,
+    neo4j_node_create,
+    neo4j_node_update,
+    neo4j_rel_create,
+)
 from .writer import MissingEndpoint
 
 BATCH_ROWS = 10000

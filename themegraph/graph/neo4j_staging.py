@@ -39,7 +39,17 @@ import neo4j
 
 from ..errors import StoreError
 from .neo4j_ops import Ops, all_made, chunks, props, release_rels_statements
-from .schema import NODE_KINDS, NODES, REL_KINDS, STAGED, STAGING_RUN, NodeKind, RelKind, neo4j_node_stage, neo4j_rel_create
+from .schema import (
+    NODE_KINDS,
+    NODES,
+    REL_KINDS,
+    STAGED,
+    STAGING_RUN,
+    NodeKind,
+    RelKind,
+    neo4j_node_stage,
+    neo4j_rel_create,
+)
 from .writer import MissingEndpoint
 
 STALE_SECONDS = float(os.environ.get("THEMEGRAPH_STAGE_STALE_SECONDS", "900"))

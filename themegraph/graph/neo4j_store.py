@@ -12,13 +12,20 @@ from __future__ import annotations
 import os
 import sys
 
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from ..errors import StoreError
 from .neo4j_ops import Ops
-from .neo4j_staging import TooBig, fail_fast_when_too_big, stage_rows, staged_write, stale_runs
+from .neo4j_staging import (
+    TooBig,
+    fail_fast_when_too_big,
+    stage_rows,
+    staged_write,
+    stale_runs,
+)
 from .schema import neo4j_constraints
 from .store import Store
 from .writer import LoadReport

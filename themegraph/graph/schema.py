@@ -274,7 +274,13 @@ NODES: tuple[NodeKind, ...] = (
     NodeKind(
         "Source",
         "A named load (a study folder, a reference file ...): what it was and its content hash.",
-        (Prop("path"), Prop("loader"), Prop("fingerprint"), Prop("counts", STRING, "JSON rows per kind")),
+        (
+            Prop("path"),
+            Prop("loader"),
+            Prop("fingerprint", STRING, "hash of the rows it wrote"),
+            Prop("counts", STRING, "JSON rows per kind"),
+            Prop("digest", STRING, "hash of the files it read and the options it was read with"),
+        ),
         indexed=(),
     ),
     # -- codebook versions (a snapshot per version, under its own source: docs/study-bundle.md) --

@@ -15,6 +15,7 @@ from .batch import Batch
 from .schema import NODES, RELS
 from .writer import LoadReport, now_iso
 
+
 @contextmanager
 def _collector_paused():
     """Pause Python's cyclic garbage collector during a load.
@@ -74,11 +75,17 @@ class Store(ABC):
             return self._apply_many(batches, force, policy)
 
     def _apply_many(self, batches: list[Batch], force: bool, policy: str) -> list[LoadReport]:
-        recorded = {}
+        recorded, digests = {}, {}
         if not force:
-            rows = self.query("MATCH (s:Source) RETURN s.id AS id, s.fingerprint AS f")
+            rows = self.query("MATCH (s:Source) RETURN s.id AS id, s.fingerprint AS f, s.digest AS d")
             recorded = {r["id"]: r["f"] for r in rows}
+            digests = {r["id"]: r["d"] for r in rows}
         todo = [b for b in batches if force or recorded.get(b.source) != b.fingerprint()]
+        # same rows from files whose digest was not recorded yet: record it, so the next load
+        # of the same files stops before parsing them
+        undigested = [b for b in batches if b not in todo and b.digest and digests.get(b.source) != b.digest]
+        if undigested:
+            self._write(lambda ops: writer.record_digests(ops, undigested))
         if not todo:
             return [LoadReport(b.source, skipped=True) for b in batches]
         loaded_at = now_iso()
@@ -121,12 +128,19 @@ class Store(ABC):
             if present is None or rel.name in present:
                 rels[rel.name] = sum(
                     self._count(f"MATCH (:{k})-[r:{rel.name}]->() RETURN count(r) AS c") for k in rel.from_kinds
+                    if present is None or k in present
                 )
         return {"nodes": nodes, "relationships": rels}
 
     def _count(self, cypher: str) -> int:
         rows = self.query(cypher)
         return int(rows[0]["c"]) if rows else 0
+
+    def digest_of(self, source: str) -> str | None:
+        """The input digest recorded by the last load of ``source`` (None: never loaded, or
+        loaded without one)."""
+        rows = self.query("MATCH (s:Source) WHERE s.id = $id RETURN s.digest AS d", {"id": source})
+        return rows[0]["d"] if rows else None
 
     def sources(self) -> list[dict]:
         """Every recorded load, oldest first."""

@@ -96,6 +96,7 @@ def source_row(batch: Batch, loaded_at: str) -> dict:
         "loader": batch.loader,
         "fingerprint": batch.fingerprint(),
         "counts": json.dumps(batch.counts(), sort_keys=True),
+        "digest": batch.digest,
         "origin": batch.path,
         "loaded_at": loaded_at,
     }
@@ -360,6 +361,13 @@ def _write_rels(ops: WriteOps, rel: RelKind, src: str, dst: str, parts: list[tup
         segments.setdefault(tuple(owners), []).append(row)
     ops.insert_rels(rel, src, dst, [(rows, {"kind": rel.name, "sources": list(owners), "loaded_at": loaded_at})
                                     for owners, rows in segments.items()])
+
+
+def record_digests(ops: WriteOps, batches: list[Batch]) -> None:
+    """Record the input digests of loads whose rows were unchanged (their Source nodes only)."""
+    kind = NODE_KINDS["Source"]
+    stored = ops.fetch(kind, [b.source for b in batches])
+    ops.update_nodes(kind, [{**stored[b.source], "digest": b.digest} for b in batches if b.source in stored])
 
 
 def previous_kinds(ops: WriteOps, source: str) -> set[str]:

@@ -455,6 +455,17 @@ def read_theories_file(path: Path) -> Batch:
     return reader.batch
 
 
+def study_source(folder: Path) -> str | None:
+    """The source name a bundle loads as (``study:<id>``), from study.yaml alone, or None when it
+    cannot be read (``read_study`` then says why)."""
+    try:
+        data = read_yaml(Path(folder) / "study.yaml")
+    except (InputError, OSError):
+        return None
+    study = data.get("id") if isinstance(data, dict) else None
+    return f"study:{study}" if isinstance(study, str) and STUDY_ID.match(study) else None
+
+
 def read_study(folder: Path) -> Batch:
     """The bundle in ``folder`` as a Batch, or an InputError listing every problem found."""
     folder = Path(folder)
