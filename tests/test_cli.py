@@ -139,6 +139,12 @@ def test_files_go_into_folders_that_do_not_exist_yet(loaded, tmp_path):
     figure = tmp_path / "figures" / "theory.png"
     tg(*loaded, "map", "theory", "--format", "png", "--out", str(figure))
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    graphml = tmp_path / "exports" / "kb.graphml"
+    tg(*loaded, "export", "graphml", str(graphml))
+    assert graphml.read_text(encoding="utf-8").startswith("<?xml")
+    qdc = tmp_path / "refi" / "codebook.qdc"
+    tg(*loaded, "export", "qdc", str(qdc), "--study", "s1")
+    assert "<CodeBook" in qdc.read_text(encoding="utf-8")
     bad = tg(*loaded, "query", "run", "most-cited", "--out", str(tmp_path / "x.pdf"), check=False)
     assert bad.returncode == 1 and "use .csv, .json, .md, .txt or .xlsx" in bad.stderr and "Traceback" not in bad.stderr
 

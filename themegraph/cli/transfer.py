@@ -61,6 +61,7 @@ def copy(
 
 def _export_refi(ctx: typer.Context, write, file: Path, study: str) -> None:
     """Write a study with ``write`` (export_qdc or export_qdpx) and say what the format left out."""
+    file.parent.mkdir(parents=True, exist_ok=True)  # a folder that does not exist yet is made
     with ctx.obj.open(read_only=True) as store:
         warn(write(store, study, file))
     err.print(f"wrote {file}")
@@ -93,6 +94,7 @@ def export_graphml(
     """Write the graph (or one study) as GraphML for Gephi or Cytoscape."""
     from ..exports.graphml import write_graphml
 
+    file.parent.mkdir(parents=True, exist_ok=True)  # a folder that does not exist yet is made
     with ctx.obj.open(read_only=True) as store:
         write_graphml(store, file, study=study)
     err.print(f"wrote {file}")
