@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import EXAMPLE
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import EXAMPLE
 from themegraph import progress
 from themegraph.cli import app
 from themegraph.cli.common import summarise, warning_kind
@@ -144,8 +144,8 @@ def test_the_cli_summarises_warnings_unless_verbose(tmp_path):
         assert result.exit_code == 0, result.output
         return [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
 
-    every = warnings("--verbose")
-    assert len(every) == 5 and all("duplicate key 'same'" in line for line in every)
+    every = warnings("--verbose")  # the five entries after the first repeat its key (whatever the reader says of it)
+    assert [line.split(": ")[1].removeprefix(f"{bib}:") for line in every] == ["7", "13", "19", "25", "31"]
     assert warnings("--quiet") == every[:3] + ["Warning: ... and 2 more like this; --verbose lists them"]
 
 
