@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED, shared_missing
+
 from themegraph.errors import InputError
 from themegraph.loaders import qualcoder, segments
 from themegraph.loaders.participants import participant_rule
@@ -154,3 +156,16 @@ def test_load_files_says_what_each_file_is_and_loads_each(store_args):
     sources = subprocess.run([sys.executable, "-m", "themegraph", *store_args, "sources", "-f", "json"],
                              capture_output=True, text=True, timeout=300)
     assert sorted(s["source"] for s in json.loads(sources.stdout)) == ["qualcoder:hc", "segments:hc"]
+
+
+@pytest.mark.skipif(shared_missing(), reason="the real exports are in ../shared")
+def test_participants_of_a_real_refi_export_from_its_file_names():
+    """qc 1.3.2's real export has no cases: a rule over its two source files gives its participants."""
+    from themegraph.loaders.registry import LOADERS
+
+    result = LOADERS["qdpx"].load(SHARED / "fixtures" / "refi" / "qc-1.3.2-interview.qdpx", study="iv",
+                                  participant_from=r"(.+)\.txt$")
+    batch = result.batch
+    assert sorted(r["name"] for r in batch.nodes["Participant"].values()) == ["admin-1", "board_2017"]
+    spoken = batch.rels[("SPOKEN_BY", "Extract", "Participant")]
+    assert len(spoken) == len(batch.nodes["Extract"]) == 158  # every selection, by its file's participant

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from ..graph.batch import Batch
 from ..graph.ids import match_key, scoped
 from ..graph.schema import rel_kind
-from .participants import ParticipantRule
 from .refi.ids import theme_level
 
 #: Every kind that belongs to a study, as the schema's IN_STUDY relation declares them.
@@ -215,25 +214,6 @@ class Analysis:
         if pid not in self.doc_participants[doc_id]:
             self.doc_participants[doc_id].append(pid)
             self.b.rel("DOCUMENT_OF", ("Document", doc_id), ("Participant", pid), origin=origin)
-
-    def apply_rule(self, rule: ParticipantRule | None) -> None:
-        """Participants of documents that have none yet, by the user's rule over document names."""
-        if rule is None:
-            return
-        unmatched = []
-        for doc_id, name in self.doc_names.items():
-            if self.doc_participants.get(doc_id):
-                continue
-            found = rule.participant_of(name)
-            if found is None:
-                unmatched.append(name)
-                continue
-            pid = self.participant(found, f"{rule.where}", rule.attributes.get(match_key(found)))
-            self.document_of(doc_id, pid, rule.where)
-        if unmatched:
-            shown = ", ".join(repr(n) for n in unmatched[:3])
-            more = f" and {len(unmatched) - 3} more" if len(unmatched) > 3 else ""
-            self.warn(f"{len(unmatched)} documents match no participant by {rule.describe()}: {shown}{more}")
 
     # -- finishing ---------------------------------------------------------------------------------
 

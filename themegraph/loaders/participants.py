@@ -9,12 +9,14 @@ the whole match when it has none, is the participant) or a CSV file with ``docum
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..graph.ids import match_key
+from ..graph.batch import Batch
+from ..graph.ids import match_key, scoped
 from ..readers.tabular import read_table
 
 
@@ -66,3 +68,47 @@ def participant_rule(value: str | None) -> ParticipantRule | None:
     except re.error as exc:
         raise InputError(f"--participant-from: {value!r} is not a regular expression ({exc}) nor a CSV file") from None
     return ParticipantRule(pattern=pattern)
+
+
+def add_participants(batch: Batch, study: str, rule: ParticipantRule | None) -> list[str]:
+    """Participants, by ``rule``, of the documents in ``batch`` that have none yet: each such
+    document is DOCUMENT_OF its participant and its extracts are SPOKEN_BY them.  Works on any
+    loader's batch (REFI-QDA, Taguette, QualCoder, segments).  Returns warnings."""
+    if rule is None:
+        return []
+    rels = batch.rels
+    owned = {r["src"] for r in rels.get(("DOCUMENT_OF", "Document", "Participant"), [])}
+    spoken = {r["src"] for r in rels.get(("SPOKEN_BY", "Extract", "Participant"), [])}
+    extracts: dict[str, list[str]] = {}
+    for r in rels.get(("IN_DOCUMENT", "Extract", "Document"), []):
+        extracts.setdefault(r["dst"], []).append(r["src"])
+    people = batch.nodes.get("Participant", {})
+    by_name = {match_key(row.get("name") or id_): id_ for id_, row in people.items()}
+    unmatched = []
+    for doc_id, row in list(batch.nodes.get("Document", {}).items()):
+        if doc_id in owned:
+            continue
+        name = row.get("name") or doc_id
+        who = rule.participant_of(name)
+        if who is None:
+            unmatched.append(name)
+            continue
+        pid = by_name.get(match_key(who))
+        if pid is None:
+            pid, n = scoped(study, "participant", who), 2
+            while pid in people:
+                pid, n = f"{scoped(study, 'participant', who)}-{n}", n + 1
+            attrs = rule.attributes.get(match_key(who))
+            batch.node("Participant", pid, origin=rule.where, study=study, name=who,
+                       attributes=json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None)
+            batch.rel("IN_STUDY", ("Participant", pid), ("Study", study), origin=rule.where)
+            by_name[match_key(who)] = pid
+        batch.rel("DOCUMENT_OF", ("Document", doc_id), ("Participant", pid), origin=rule.where)
+        for extract in extracts.get(doc_id, []):
+            if extract not in spoken:
+                batch.rel("SPOKEN_BY", ("Extract", extract), ("Participant", pid), origin=rule.where)
+    if not unmatched:
+        return []
+    shown = ", ".join(repr(n) for n in unmatched[:3])
+    more = f" and {len(unmatched) - 3} more" if len(unmatched) > 3 else ""
+    return [f"{len(unmatched)} documents match no participant by {rule.describe()}: {shown}{more}"]

@@ -28,8 +28,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..graph.batch import Batch
 from ..readers.sqlitefile import open_database, require, rows
-from .participants import ParticipantRule
 from .analysis import Analysis
+from .participants import ParticipantRule, add_participants
 
 TABLES = {
     "project": ("databaseversion", "memo"),
@@ -97,8 +97,7 @@ class _Reader:
         for j in self.q("SELECT jid, name, jentry, owner, date FROM journal ORDER BY jid"):
             p.memo(_text(j["name"]) or f"Journal {j['jid']}", _text(j["jentry"]), self.origin("journal", j["jid"]),
                    ("Study", p.study), author=_text(j["owner"]), created=_text(j["date"]))
-        p.apply_rule(participants)
-        return p.finish(spoken)
+        return p.finish(spoken) + add_participants(self.batch, p.study, participants)
 
     def read_codes(self) -> dict[int, tuple]:
         """Categories and codes as one tree; code id -> its path key."""

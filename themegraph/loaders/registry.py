@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..graph.batch import Batch
 from ..readers.sqlitefile import application_id, is_sqlite, open_database, table_columns
-from .participants import participant_rule
+from .participants import add_participants, participant_rule
 
 
 @dataclass
@@ -63,10 +63,12 @@ def _study(path: Path, **_) -> LoadResult:
     return LoadResult(read_study(path))
 
 
-def _qdpx(path: Path, study: str, theme_depth: int | None = None, **_) -> LoadResult:
+def _qdpx(path: Path, study: str, theme_depth: int | None = None, participant_from: str | None = None,
+          **_) -> LoadResult:
     from .refi import qdpx_batch
 
-    return LoadResult(*qdpx_batch(path, study, theme_depth=theme_depth))
+    batch, warnings = qdpx_batch(path, study, theme_depth=theme_depth)
+    return LoadResult(batch, warnings + add_participants(batch, study, participant_rule(participant_from)))
 
 
 def _qdc(path: Path, study: str, theme_depth: int | None = None, **_) -> LoadResult:
@@ -118,7 +120,7 @@ def _paper(path: Path, study: str, **_) -> LoadResult:
 _PROJECT_OPTIONS = ("participant_from",)
 LOADERS: dict[str, Loader] = {loader.name: loader for loader in (
     Loader("study", "a study bundle folder", _study),
-    Loader("qdpx", "a REFI-QDA project (.qdpx)", _qdpx, True, ("theme_depth",)),
+    Loader("qdpx", "a REFI-QDA project (.qdpx)", _qdpx, True, ("theme_depth", *_PROJECT_OPTIONS)),
     Loader("qdc", "a REFI-QDA codebook (.qdc)", _qdc, True, ("theme_depth",)),
     Loader("taguette", "a Taguette project, highlights export or codebook", _taguette, True,
            (*_PROJECT_OPTIONS, "tag_separator", "project")),

@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..graph.batch import Batch
 from ..readers.tabular import Row, read_table
 from .analysis import Analysis
-from .participants import ParticipantRule
+from .participants import ParticipantRule, add_participants
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,8 @@ def load(path: Path, study: str, *, tool: str | None = None,
             spoken.setdefault((extract, pid), row.origin)
     if problems:
         raise InputError(problems)
-    p.apply_rule(participants)
-    return batch, p.finish([(e, pid, origin) for (e, pid), origin in spoken.items()])
+    warnings = p.finish([(e, pid, origin) for (e, pid), origin in spoken.items()])
+    return batch, warnings + add_participants(batch, study, participants)
 
 
 def _digest(text: str) -> str:

@@ -28,8 +28,8 @@ from ..errors import InputError
 from ..graph.batch import Batch
 from ..readers.sqlitefile import open_database, require, rows
 from ..readers.tabular import read_table
-from .participants import ParticipantRule
 from .analysis import Analysis
+from .participants import ParticipantRule, add_participants
 
 #: Taguette marks its databases with this SQLite application id ('Tgtt').
 APPLICATION_ID = 0x54677474
@@ -171,8 +171,7 @@ def read_database(path: Path, study: str, *, tag_separator: str = ".", project: 
                     p.coding(extract, tags[tag_id], origin)
         if outside:
             p.warn(f"{where}: {outside} highlights lie outside their document's text: skipped")
-        p.apply_rule(participants)
-        return batch, p.finish()
+        return batch, p.finish() + add_participants(batch, study, participants)
     finally:
         conn.close()
 
@@ -208,8 +207,7 @@ def read_highlights(path: Path, study: str, *, tag_separator: str = ".",
         raise InputError(problems)
     p.warn(f"{path.name}: a highlights export has no positions or document text; "
            "load the project's .sqlite3 export to keep them (and export .qdpx selections)")
-    p.apply_rule(participants)
-    return batch, p.finish()
+    return batch, p.finish() + add_participants(batch, study, participants)
 
 
 def read_codebook(path: Path, study: str, *, tag_separator: str = ".") -> tuple[Batch, list[str]]:
