@@ -15,9 +15,10 @@ from ...loaders.refi import PROJECT_NS, decode_text, guid_for, is_guid
 from ...loaders.refi.positions import scheme_named
 from .codebook import Writer, replace_file, xml_bytes
 from .records import place, project_attributes, variable_records
-from .study import Study
+from .study import Study, invert
 
 _DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+_SPACED_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 _SAFE_FILE = re.compile(r"[^/\\:\0]+\.txt", re.IGNORECASE)
 _DIRECTIONS = ("Associative", "OneWay", "Bidirectional")
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -102,6 +103,7 @@ class _ProjectWriter(Writer):
             return out
         cases = self.el(None, "Cases")
         out.append(cases)
+        owners = invert(g.document_of)  # document id -> its participants
         for id_, row in g.participants.items():
             case = self.el(cases, "Case", guid=self.guid(id_), name=row["name"])
             texts = self.descriptions.get(id_, []) + [
@@ -116,9 +118,10 @@ class _ProjectWriter(Writer):
             docs = g.document_of.get(id_, [])
             for doc in docs:
                 self.el(case, "SourceRef", targetGUID=self.guid(doc, g.documents[doc].get("guid")))
+            only_theirs = {doc for doc in docs if owners[doc] == [id_]}
             for extract in g.spoken_by.get(id_, []):
-                # an extract of a source the case holds is spoken by it anyway: no SelectionRef
-                if extract in self.exported and not set(g.extract_doc.get(extract, [])) & set(docs):
+                # an extract of a source only this case holds is spoken by it anyway: no SelectionRef
+                if extract in self.exported and not set(g.extract_doc.get(extract, [])) & only_theirs:
                     for selection in self.exported[extract]:
                         self.el(case, "SelectionRef", targetGUID=self.guid(selection))
         return out
@@ -185,10 +188,13 @@ class _ProjectWriter(Writer):
             return None
         return self.guid(found)
 
-    def moment(self, value: str | None) -> str | None:
-        """An ISO date-time the schema accepts, else none (warned)."""
+    def moment(self, value: str | None, what: str = "") -> str | None:
+        """An ISO date-time the schema accepts (a space for the 'T', as SQLite and QualCoder write
+        them, is mended), else none (warned)."""
+        if value and _SPACED_DATETIME.fullmatch(value):
+            value = value.replace(" ", "T", 1)
         if value and not _DATETIME.fullmatch(value):
-            self.warnings.append(f"{value!r} is not an ISO date-time: left out")
+            self.warnings.append(f"{what}{value!r} is not an ISO date-time; left out")
             return None
         return value or None
 
@@ -249,10 +255,7 @@ class _ProjectWriter(Writer):
         for memo_id in self.note_memos:
             row = self.g.memos[memo_id]
             author = self.user_by_name.get(row.get("author"))
-            created = row.get("created")
-            if created and not _DATETIME.fullmatch(created):
-                self.warnings.append(f"memo {memo_id!r}: created {created!r} is not an ISO date-time; left out")
-                created = None
+            created = self.moment(row.get("created"), f"memo {memo_id!r}: created ")
             note = self.el(notes, "Note", guid=self.guid(memo_id), name=row["name"], creationDateTime=created,
                            creatingUser=self.guid(author, self.g.users[author].get("guid")) if author else None,
                            modifyingUser=self.user(row.get("modified_by")), modifiedDateTime=self.moment(row.get("modified")))
