@@ -89,19 +89,23 @@ def _plain(inlines: list) -> str:
     return "".join(out)
 
 
-def source_citations(source: Path) -> tuple[list[dict], bool]:
+def source_citations(source: Path) -> tuple[list[dict], bool, str | None]:
     """Every citation key of the source in order, with its mode and the heading above it;
-    and whether the source calls papaja's ``cite_r()``."""
-    reader = "latex" if source.suffix.lower() == ".tex" else "markdown"
+    whether the source calls papaja's ``cite_r()``, and the heading above the list it prints."""
+    # "##Heading" without a space was a heading for the pandoc that knitted older manuscripts
+    reader = "latex" if source.suffix.lower() == ".tex" else "markdown-space_in_atx_header"
     text = source.read_text(encoding="utf-8")
+    # where papaja's cite_r() list is printed: an inline `r cite_r(...)` or `r x` for x <- cite_r(...)
+    cite_r_code = {"cite_r("} | {f"r {name}" for name in re.findall(r"(\w+)\s*(?:<-|=)\s*cite_r\(", text)}
     calls_cite_r = "cite_r(" in text
-    if reader == "markdown":  # knitr chunk headers ("```{r setup, include = FALSE}") are not pandoc syntax
+    if reader != "latex":  # knitr chunk headers ("```{r setup, include = FALSE}") are not pandoc syntax
         text = _CHUNK.sub("", text)
     tree = pandoc_json(["-f", reader, "-t", "json"], text)
     found: list[dict] = []
     heading: list[str | None] = [None]
 
     words: list[str] = []  # the words of the text so far, for names written before "[-@key]"
+    cite_r_at: list[str | None] = []  # the heading above each printed cite_r() list
 
     def walk(node) -> None:
         if isinstance(node, list):
@@ -113,6 +117,8 @@ def source_citations(source: Path) -> tuple[list[dict], bool]:
                 heading[0] = _plain(node["c"][2]).strip()
             elif kind == "Str":
                 words.append(node["c"])
+            elif kind == "Code" and any(code in node["c"][1] for code in cite_r_code):
+                cite_r_at.append(heading[0])
             if kind == "Cite":
                 for citation in node["c"][0]:
                     mode = citation["citationMode"]["t"]
@@ -126,7 +132,7 @@ def source_citations(source: Path) -> tuple[list[dict], bool]:
             walk(node.get("c"))
 
     walk(tree["blocks"])
-    return found, calls_cite_r
+    return found, calls_cite_r, (cite_r_at[0] if cite_r_at else None)
 
 
 def rendered_body(path: Path) -> str:
@@ -167,9 +173,10 @@ def build(entry: dict, corpus: Path) -> dict:
     """The gold list of one manuscript of the manifest."""
     folder = corpus / entry["id"]
     works = bib_works(folder / "refs.bib")
-    cited, calls_cite_r = source_citations(folder / entry["source"])
+    cited, calls_cite_r, cite_r_section = source_citations(folder / entry["source"])
     if calls_cite_r and (folder / "rrefs.bib").exists():
-        cited += [{"key": key, "mode": "NormalCitation", "section": None} for key in bib_works(folder / "rrefs.bib")]
+        cited += [{"key": key, "mode": "NormalCitation", "section": cite_r_section}
+                  for key in bib_works(folder / "rrefs.bib")]
     bodies = {kind: _squeeze(rendered_body(folder / f"rendered.{kind}")) for kind in entry["rendered"]}
     occurrences, not_works = [], set()
     not_shown: dict[str, set[str]] = {kind: set() for kind in bodies}

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLE, ROOT, SHARED, shared_missing
 
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"

@@ -8,13 +8,13 @@ from conftest import EXAMPLE, SHARED
 
 from themegraph.errors import InputError
 from themegraph.literature.citations import Layout, clean, extract_citations
-from themegraph.readers.references import read_references
 from themegraph.literature.stance import (
     classify,
     find_cues,
     load_lexicon,
     propose_findings,
 )
+from themegraph.readers.references import read_references
 
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"
 TARGET_SECTIONS = ("Discussion", "Clinical Implications")

@@ -33,6 +33,13 @@ _HEADING_NUMBER = re.compile(r"^(?:#+\s*|\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
 #: a blank line, page-number lines after it, then a line that does not go on in lower case
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*+[ \t]*+(?![a-z(\s])")
 _REFERENCE_HEADING = re.compile(r"(?i)(?:references?|bibliography|reference list|works cited|literature cited)\s*$")
+#: lines that look like headings but are not: a title page's keywords and addresses, a figure or
+#: table caption, a line that stops on a word that never ends a heading ("The MIT-BIH Arrhythmia Database (MIT-Arrhythmia and")
+_NOT_A_HEADING = re.compile(
+    r"^(?i:key ?words|e-?mail|correspondence)\b|^(?i:fig(?:ure)?\.?|table)\s*\d|@"
+    r"|\s(?:and|or|of|the|a|an|in|on|for|to|with|by)$"
+)
+_SECTION_NUMBER = re.compile(r"\d+\.\d+(?:\.\d+)*\.?\s+\S")
 _PAGE_NUMBER_LINE = re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
 
@@ -46,18 +53,31 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _is_heading(line: str, previous: str | None) -> bool:
-    """A short, title-like line after a finished sentence (or another heading)."""
+def _is_heading(line: str, previous: str | None, following: str | None, typical: float, alone: bool) -> bool:
+    """A short, title-like line after a finished sentence (or another heading).
+
+    Title case ("Results", "Clinical Implications of Mandated Therapy") is enough up to eight
+    words; a longer title, or a heading in sentence case ("Two models of individual-level
+    change"), must also be followed by a line that starts a sentence and, in wrapped text, be
+    clearly shorter than the text's lines.  A line ``alone`` in its paragraph (where blank lines
+    mark paragraphs) needs no finished sentence before it: the line before may be a heading too.
+    """
     s = _HEADING_NUMBER.sub("", line.strip())
     words = s.split()
-    if not words or len(words) > 8 or len(s) > 70 or not s[0].isupper():
+    if not words or len(words) > 14 or len(s) > 110 or not s[0].isupper():
         return False
-    if s[-1] in ".,;:" or YEARISH.search(s):
+    if s[-1] in ".,;:-‐" or YEARISH.search(s) or s.count("(") != s.count(")") or _NOT_A_HEADING.search(s):
         return False
-    if previous is not None and previous.rstrip()[-1:] not in ('.', '!', '?', ':', '"', "'", "’", "”", ")", "]"):
+    numbered = _SECTION_NUMBER.match(line.strip()) is not None  # "3.2.2 Thematic Analysis": after a footnote too
+    if previous is not None and not alone and not numbered and previous.rstrip()[-1:] not in ('.', '!', '?', ':', '"', "'", "’", "”", ")", "]"):
         return False
     long_words = [w for w in words if len(w) >= 4]
-    return len(words) <= 3 or sum(w[0].isupper() for w in long_words) * 2 >= len(long_words)
+    title_case = len(words) <= 3 or sum(w[0].isupper() for w in long_words) * 2 >= len(long_words)
+    if title_case and len(words) <= 8 and len(s) <= 70:
+        return True
+    starts_sentence = following is not None and (following[0].isupper() or following[0] in "\"“‘'(")
+    short = alone or typical < 50 or len(s) < 0.75 * typical
+    return starts_sentence and short and (title_case or len(words) <= 10)
 
 
 class Layout:
@@ -69,15 +89,24 @@ class Layout:
         self.headings: list[tuple[int, str]] = []
         bounds = {0, len(text)}
         lines = text.splitlines(keepends=True)
-        blank = sum(1 for ln in lines if not ln.strip())
+        filled = [i for i, ln in enumerate(lines) if ln.strip()]
+        lengths = sorted(len(lines[i].strip()) for i in filled)
+        typical = lengths[len(lengths) // 2] if lengths else 0
+        blank = len(lines) - len(filled)
         paragraph_breaks = blank < 0.3 * max(len(lines), 1)  # in double-spaced PDF text they mean nothing
         previous: str | None = None
         previous_is_heading = True
         offset = 0
-        for ln in lines:
+        following_at = iter(filled[1:] + [None])
+        for n, ln in enumerate(lines):
             stripped = ln.strip()
+            if stripped:
+                after = next(following_at)
             if stripped and not stripped.isdigit():
-                heading = _is_heading(ln, None if previous_is_heading else previous)
+                following = lines[after].strip() if after is not None else None
+                alone = paragraph_breaks and (n == 0 or not lines[n - 1].strip()) and (
+                    n + 1 == len(lines) or not lines[n + 1].strip())
+                heading = _is_heading(ln, None if previous_is_heading else previous, following, typical, alone)
                 if heading:
                     self.headings.append((offset, _HEADING_NUMBER.sub("", stripped)))
                     bounds.update((offset, offset + len(ln)))

@@ -136,10 +136,14 @@ _TRAILING_NUMBER = re.compile(r"(?<!\d)(?<!\d\.)(\d{1,4})[ \t]*$")  # not "0.29"
 _LEADING_NUMBER = re.compile(r"^[ \t]*(\d{1,4})(?![\d.,])[ \t]+")
 
 
+#: typographic ligatures a PDF's text layer may keep ("Justiﬁcation", "Eﬀect")
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+
 def _tidy_pages(pages: list[str]) -> list[str]:
-    """Pages without what the page layout adds to the words: line numbers glued to the lines
-    ("... (Chou397" / "et al., 2021)") and a running head or foot repeated on most pages."""
-    pages = [_without_line_numbers(page) for page in pages]
+    """Pages without what the page layout adds to the words: ligatures, line numbers glued to the
+    lines ("... (Chou397" / "et al., 2021)") and a running head or foot repeated on many pages."""
+    pages = [_without_line_numbers(page.translate(_LIGATURES)) for page in pages]
     for pick in (0, -1):  # the first line, then the last line, of every page
         lines = [[ln for ln in page.splitlines() if ln.strip()] for page in pages]
         marks = [_running_mark(page_lines[pick]) if page_lines else None for page_lines in lines]
@@ -147,7 +151,8 @@ def _tidy_pages(pages: list[str]) -> list[str]:
         for mark in marks:
             if mark:
                 counts[mark] = counts.get(mark, 0) + 1
-        repeated = {m for m, n in counts.items() if n >= 3 and n * 2 >= len(pages)}
+        # a third of the pages: odd and even pages often carry different heads (title / authors)
+        repeated = {m for m, n in counts.items() if n >= 3 and n * 3 >= len(pages)}
         if repeated:
             pages = [_drop_line(page, pick) if mark in repeated else page for page, mark in zip(pages, marks)]
     return pages
