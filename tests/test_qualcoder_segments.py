@@ -169,3 +169,15 @@ def test_participants_of_a_real_refi_export_from_its_file_names():
     assert sorted(r["name"] for r in batch.nodes["Participant"].values()) == ["admin-1", "board_2017"]
     spoken = batch.rels[("SPOKEN_BY", "Extract", "Participant")]
     assert len(spoken) == len(batch.nodes["Extract"]) == 158  # every selection, by its file's participant
+
+
+def test_load_files_into_a_new_knowledge_base_with_references(store_args):
+    bundle = Path(__file__).parents[1] / "examples" / "mandatory-therapy"
+    proc = subprocess.run([sys.executable, "-m", "themegraph", *store_args, "load", str(bundle),
+                           str(DATA / "refs" / "refs.json")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{bundle}: a study bundle (study.yaml) (load study)" in proc.stderr
+    assert f"{DATA / 'refs' / 'refs.json'}: a reference file (CSL-JSON) (load refs)" in proc.stderr
+    sources = subprocess.run([sys.executable, "-m", "themegraph", *store_args, "sources", "-f", "json"],
+                             capture_output=True, text=True, timeout=300)
+    assert sorted(s["source"] for s in json.loads(sources.stdout)) == ["refs:refs.json", "study:mandatory-therapy"]

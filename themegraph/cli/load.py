@@ -164,6 +164,7 @@ def load_files(
 ):
     """Load files, each recognised by its content (`themegraph load FILE...` is the same): say what each was
     taken for, read every one, then write each as its own atomic load."""
+    from ..errors import ThemeGraphError
     from ..loaders.registry import recognise
     from ..readers.works import EXISTING_WORKS_QUERY
 
@@ -171,8 +172,11 @@ def load_files(
     found = [(file, *recognise(file)) for file in files]
     existing = None
     if not dry_run and any(loader.matches_existing for _, loader, _ in found):
-        with ctx.obj.open(read_only=True) as store:
-            existing = store.query(EXISTING_WORKS_QUERY)
+        try:
+            with ctx.obj.open(read_only=True) as store:
+                existing = store.query(EXISTING_WORKS_QUERY)
+        except ThemeGraphError:  # no knowledge base yet: nothing to match (a real fault shows when writing)
+            existing = None
     results = []
     for file, loader, what in found:
         err.print(f"{file}: {what} (load {loader.name})", markup=False)
