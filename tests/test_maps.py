@@ -765,3 +765,69 @@ def test_theory_labels_are_whole_and_columns_cross_less_than_barycentres_alone(k
         return crossings(links, rank, column_of)
 
     assert count(data) == 21  # four barycentre sweeps alone left 26
+
+
+def flat_batch() -> Batch:
+    """A study coded with a flat codebook: codes, no themes."""
+    b = Batch("study:flat", loader="test")
+    b.node("Study", "flat", name="Flat")
+    for pid in ("PA", "PB"):
+        b.node("Participant", f"flat/p/{pid.lower()}", name=pid, study="flat")
+    for i in range(5):
+        c = b.node("Code", f"flat/c/{i}", name=f"Code {i}", study="flat", origin=f"codes.csv:{i + 2}")
+        e = b.node("Extract", f"flat/e/{i}", name=f"E{i}", study="flat", text=f"quote {i}", origin=f"x.csv:{i + 2}")
+        b.rel("CODED_AS", ("Extract", e), ("Code", c))
+        b.rel("SPOKEN_BY", ("Extract", e), ("Participant", f"flat/p/{'pa' if i % 2 else 'pb'}"))
+    return b
+
+
+def deep_batch(levels: int = 5) -> Batch:
+    """A study whose themes nest ``levels`` deep, one code at the bottom."""
+    b = Batch("study:deep", loader="test")
+    b.node("Study", "deep", name="Deep")
+    b.node("Participant", "deep/p/pa", name="PA", study="deep")
+    parent = None
+    for d in range(levels):
+        t = b.node("Theme", f"deep/t/{d}", name=f"Level {d} theme", study="deep", level=f"level{d}",
+                   origin=f"themes.csv:{d + 2}")
+        if parent:
+            b.rel("SUBTHEME_OF", ("Theme", t), ("Theme", parent))
+        parent = t
+    c = b.node("Code", "deep/c/0", name="Deep code", study="deep")
+    b.rel("IN_THEME", ("Code", c), ("Theme", parent))
+    e = b.node("Extract", "deep/e/0", name="E0", study="deep", text="deep quote")
+    b.rel("CODED_AS", ("Extract", e), ("Code", c))
+    b.rel("ILLUSTRATES", ("Extract", e), ("Theme", parent))
+    b.rel("SPOKEN_BY", ("Extract", e), ("Participant", "deep/p/pa"))
+    return b
+
+
+def test_maps_work_at_every_codebook_depth(store, tmp_path):
+    from themegraph.maps import why_empty
+
+    store.apply(flat_batch())
+    store.apply(deep_batch())
+    flat = build_map(store, "themes", study="flat")
+    assert [n.kind for n in flat.nodes] == ["Code"] * 5 and flat.edges == []
+    who = build_map(store, "participants", study="flat")  # the codes stand in for themes
+    assert who.subtitle == "2 participants · 5 codes · 5 extracts"
+    assert [c["label"] for c in who.matrix["columns"]] == [f"Code {i}" for i in range(5)]
+    assert sum(v["n"] for v in who.matrix["cells"].values()) == 5 and len(who.edges) == 5
+    deep = build_map(store, "themes", study="deep")
+    assert [n.label for n in deep.nodes] == [f"Level {d} theme" for d in range(5)] + ["Deep code"]
+    assert [n.x for n in deep.nodes] == sorted(n.x for n in deep.nodes)  # one column per level
+    assert "1 extract" in tip_text(node(deep, "Level 0 theme"))  # rolled up through every level
+    assert len({n.color for n in deep.nodes if n.kind == "Theme"}) == 3  # lighter per level, capped
+    assert build_map(store, "participants", study="deep").matrix["cells"] == {
+        "Participant:deep/p/pa Theme:deep/t/4": {"n": 1, "trail": [
+            ["h", "PA — Level 4 theme"], ["m", "1 extract"], ["s", "Quotes (1)"], ["q", "“deep quote”"],
+            ["a", "— PA · Level 4 theme"]]},
+    }
+    for study in ("flat", "deep"):
+        for kind in ("themes", "participants"):
+            data = build_map(store, kind, study=study)
+            write_html(data, tmp_path / f"{study}-{kind}.html")
+            placed = write_figure(data, tmp_path / f"{study}-{kind}.svg", "svg")
+            assert overlapping(placed) == 0, (study, kind)
+        assert build_map(store, "theory", study=study).nodes == []
+        assert why_empty(store, "theory", study) == f"the theory map is empty: study {study!r} has no findings"

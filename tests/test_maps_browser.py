@@ -425,6 +425,8 @@ def test_a_map_of_5000_nodes_and_20000_edges_is_drawn_and_answers(driver, tmp_pa
     assert js(driver, "return themegraphMap.edges.length") == len(data.edges) >= 20000
     # and it responds: a search focuses a node at once
     assert js(driver, "return themegraphMap.find('Author4321 (')") == "Work:w4321"
+    js(driver, "themegraphMap.showEvidence('Work:w4321')")  # and its evidence opens
+    assert "CITING SENTENCES (" in panel_text(driver)  # (sections are set in capitals)
     driver.save_screenshot(str(artefacts / "big.png"))
     assert_offline_and_clean(driver, path)
 

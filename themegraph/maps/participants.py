@@ -22,8 +22,9 @@ TOP_THEMES = 5
 
 
 def build(store, study: str | None) -> MapData:
-    """Themes in tree order (left) and the participants whose extracts illustrate them (right)."""
-    thematic = Thematic.read(store, study)
+    """Themes in tree order (left) and the participants whose extracts illustrate them (right);
+    a study coded without themes shows its codes in their place."""
+    thematic = Thematic.read(store, study).codes_as_themes()
     participants = study_rows(
         store,
         "Participant",
@@ -94,7 +95,7 @@ def build(store, study: str | None) -> MapData:
         )
     data.matrix = _matrix(thematic, participants, names, spoken, said, themes)
     data.legend = [
-        LegendEntry("Final themes", thematic.legend_name(t), thematic.colours[t])
+        LegendEntry("Codes" if thematic.from_codes else "Final themes", thematic.legend_name(t), thematic.colours[t])
         for t in dict.fromkeys(thematic.root[t] for t in themes)
     ]
     data.legend.append(LegendEntry("Nodes", "participant", KIND_COLOURS["Participant"]))
@@ -102,7 +103,7 @@ def build(store, study: str | None) -> MapData:
     data.legend.append(LegendEntry("Links", "extracts of the participant illustrating the theme", "#8c8c8c", "line"))
     parts = [
         plural(len(participants), "participant"),
-        plural(len(themes), "theme"),
+        plural(len(themes), "code" if thematic.from_codes else "theme"),
         plural(sum(spoken.values()), "extract"),
     ]
     if unspoken:

@@ -55,6 +55,8 @@ class Thematic:
     colours: dict[str, str] = field(default_factory=dict)
     theme_extracts: dict[str, list[str]] = field(default_factory=dict)
     code_extracts: dict[str, list[str]] = field(default_factory=dict)
+    #: the "themes" are a flat codebook's codes (``codes_as_themes``)
+    from_codes: bool = False
 
     @classmethod
     def read(cls, store, study: str | None) -> Thematic:
@@ -94,6 +96,22 @@ class Thematic:
             extracts=extracts,
         )
         out._arrange(palette_order(store))
+        return out
+
+    def codes_as_themes(self) -> Thematic:
+        """A study coded without themes (a flat codebook), its codes standing in for themes, so
+        that who said what can still be mapped; any other study unchanged."""
+        if self.themes or not self.codes:
+            return self
+        extracts = {
+            e.id: Extract(e.id, e.text, e.speaker, e.speaker_name, set(e.codes), set(e.codes))
+            for e in self.extracts.values()
+        }
+        out = Thematic(
+            themes={c: {**row, "level": "code"} for c, row in self.codes.items()},
+            parents={}, codes={}, code_themes={}, extracts=extracts, from_codes=True,
+        )
+        out._arrange({})
         return out
 
     @staticmethod
