@@ -59,6 +59,9 @@ def test_soqf_gives_the_hand_counted_evidence_and_the_reviewers_judgements(store
     assert rows["surface-engagement"]["adequacy"] == "serious"
     # the rules: one study with two extracts is serious for adequacy, downgrading twice
     assert rows["surface-engagement"]["proposed_confidence"] == "low"
+    from themegraph.graph.check import run_checks
+
+    assert [r["check"] for r in run_checks(store) if r["status"] == "FAIL"] == []  # review nodes pass `check`
 
 
 def test_every_soqf_count_recomputed_with_independent_cypher(store):

@@ -323,7 +323,9 @@ NODES: tuple[NodeKind, ...] = (
     NodeKind(
         "Appraisal",
         "One answer of a study's critical appraisal (e.g. the CASP qualitative checklist) in a review.",
-        (REVIEW_SCOPED, STUDY_SCOPED, Prop("checklist"), Prop("question_no", INT), Prop("question"),
+        # not STUDY_SCOPED: an appraisal belongs to its review and reaches its study by APPRAISES
+        (REVIEW_SCOPED, Prop("study", STRING, "id of the study appraised"), Prop("checklist"),
+         Prop("question_no", INT), Prop("question"),
          Prop("answer", STRING, "yes, no or can't tell"), Prop("comment")),
     ),
 )
