@@ -354,8 +354,9 @@ def extract_citations(
     """
     lexicon = lexicon or default_lexicon()
     layout = Layout(text)
-    index = ReferenceIndex(references) if references else None
     excluded = layout.reference_lists()
+    listed = " ".join(text[lo:hi] for lo, hi in excluded)
+    index = ReferenceIndex(references, listed) if references else None
     raws = [r for r in _raw_citations(text, index) if not any(lo <= r.start < hi for lo, hi in excluded)]
     spans = [_bounded(text, *layout.sentence_at(raw.start), raw.start) for raw in raws]
     cues = []

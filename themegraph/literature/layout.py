@@ -34,9 +34,10 @@ _HEADING_NUMBER = re.compile(r"^(?:#+\s*|\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n(?:[ \t]*\d{1,3}[ \t]*\n|[ \t]*\n)*+[ \t]*+(?![a-z(\s])")
 _REFERENCE_HEADING = re.compile(r"(?i)(?:references?|bibliography|reference list|works cited|literature cited)\s*$")
 #: lines that look like headings but are not: a title page's keywords and addresses, a figure or
-#: table caption, a line that stops on a word that never ends a heading ("The MIT-BIH Arrhythmia Database (MIT-Arrhythmia and")
+#: table caption, a web address (a reference list's "Retrieved from http://..."), a line that stops
+#: on a word that never ends a heading ("The MIT-BIH Arrhythmia Database (MIT-Arrhythmia and")
 _NOT_A_HEADING = re.compile(
-    r"^(?i:key ?words|e-?mail|correspondence)\b|^(?i:fig(?:ure)?\.?|table)\s*\d|@"
+    r"^(?i:key ?words|e-?mail|correspondence)\b|^(?i:fig(?:ure)?\.?|table)\s*\d|@|https?://|www\.|\bdoi\b"
     r"|\s(?:and|or|of|the|a|an|in|on|for|to|with|by)$"
 )
 _SECTION_NUMBER = re.compile(r"\d+\.\d+(?:\.\d+)*\.?\s+\S")

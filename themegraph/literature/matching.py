@@ -10,7 +10,10 @@ found in real manuscripts:
 * ``(n.d.)`` against an entry with no year; ``1900/1953`` against either year;
 * name particles and forms: ``van Paridon`` finds ``Paridon, J. van`` and the reverse; a body's
   acronym (``WHO``) finds ``World Health Organization``;
-* two group authors joined by ``&`` are one work by two bodies only when an entry lists both.
+* two group authors joined by ``&`` are one work by two bodies only when an entry lists both;
+* an entry without authors is cited by its title;
+* a .bib that holds a whole library (two "Elwood 2010" entries, one cited): the entry whose title
+  the paper's own reference list prints.
 
 A citation that fits several entries equally is left unmatched rather than guessed.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..graph.ids import fold
 from ..readers.works import PARTICLES, WorkRecord, name_key
 
 _SUFFIX = re.compile(r"^(\d{4}|n\.d\.)-?([a-z])$")
@@ -76,12 +80,16 @@ class ReferenceIndex:
     """Look up the reference an in-text citation points to: first author + year (+ suffix), then
     the second author or the number of authors when that is ambiguous."""
 
-    def __init__(self, references: list[WorkRecord]):
+    def __init__(self, references: list[WorkRecord], listed: str = ""):
+        #: the paper's own reference list, letters only: which of several fitting entries it cites
+        self.listed = _letters(listed)
         self.labels = year_labels(references)
         self.exact: dict[str, list[WorkRecord]] = defaultdict(list)
         self.loose: dict[str, list[WorkRecord]] = defaultdict(list)
         for work in references:
-            if not work.authors:
+            if not work.authors:  # cited by its title, as citeproc does: "(ManyLanguages, n.d.)"
+                if work.title:
+                    self.exact[name_key(_LEADING_ARTICLE.sub("", work.title))].append(work)
                 continue
             family = work.authors[0].family
             forms = _name_forms(family)
@@ -132,6 +140,8 @@ class ReferenceIndex:
         if len(same) > 1:
             wanted = (lambda n: n >= 3) if et_al else (lambda n: n == len(authors))
             same = [w for w in same if wanted(len(w.authors))] or same
+        if len(same) > 1 and self.listed:  # a .bib of a whole library: the paper lists only what it cites
+            same = [w for w in same if w.title and _letters(w.title)[:60] in self.listed] or same
         if len(same) == 1:
             return same[0].key
         return self._misspelt(authors[0], year) if not candidates else None
@@ -143,9 +153,14 @@ class ReferenceIndex:
         key = name_key(name)
         if len(key) < 5:
             return None
-        fits = {w.key: w for works in self.exact.values() for w in works if self._by_year([w], year)
+        fits = {w.key: w for works in self.exact.values() for w in works if w.authors and self._by_year([w], year)
                 and (_close(key, name_key(w.authors[0].family)) or any(name_key(a.family) == key for a in w.authors[1:]))}
         return next(iter(fits)) if len(fits) == 1 else None
+
+
+def _letters(text: str) -> str:
+    """Letters only, folded: how a title is found in a reference list however it was typeset."""
+    return "".join(c for c in fold(text) if c.isalpha())
 
 
 def _close(a: str, b: str) -> bool:
