@@ -20,7 +20,6 @@ docs/taguette.md has a worked example.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -87,16 +86,17 @@ class _ByteIndex:
 
     def __init__(self, text: str):
         self.text = text
-        self.ends, total = [], 0
-        for ch in text:
-            total += len(ch.encode("utf-8"))
-            self.ends.append(total)
-        self.size = total
+        self.data = text.encode("utf-8")
+        self.ascii = len(self.data) == len(text)
 
     def char(self, offset: int) -> int | None:
-        if not 0 <= offset <= self.size:
+        if not 0 <= offset <= len(self.data):
             return None
-        return 0 if offset == 0 else bisect_left(self.ends, offset) + 1
+        if self.ascii:
+            return offset
+        while offset < len(self.data) and 0x80 <= self.data[offset] <= 0xBF:
+            offset += 1
+        return len(self.data[:offset].decode("utf-8"))  # C speed; a document's highlights are few
 
 
 def _split(path: str, separator: str) -> list[str]:
