@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mandatory-therapy"
 THEMEGRAPH = [sys.executable, "-m", "themegraph"]
 TIMEOUT = float(os.environ.get("THEMEGRAPH_BENCH_TIMEOUT", "600"))
+#: What a "second" is: "cpu" (default) counts the CPU time (user + system) of the load's process
+#: and of the baselines' process, every thread included; "wall" counts elapsed time.  On a machine
+#: shared with other work, elapsed time measures the others as much as the load (a 2-row load
+#: was seen taking 4 s or 19 s depending on them); CPU time does not wait for them.
+CLOCK = os.environ.get("THEMEGRAPH_BENCH_CLOCK", "cpu")
 
 #: Input sizes per corpus size: study bundle rows, reference entries, REFI-QDA selections (and
 #: the project's text in MB), paper citations, and the store-level corpus for the re-load of one
@@ -62,15 +68,25 @@ class Failed(RuntimeError):
     """A CLI run that exited non-zero: its last stderr line says why."""
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def clock() -> float:
+    """This process's clock for the in-process baselines (see CLOCK)."""
+    return time.process_time() if CLOCK == "cpu" else time.perf_counter()
+
+
 def cli(db: Path, *args: str) -> float:
-    """Wall seconds of one ``themegraph --db DB --quiet ARGS`` run; Failed if it exits non-zero."""
-    start = time.perf_counter()
+    """Seconds (see CLOCK) of one ``themegraph --db DB --quiet ARGS`` run; Failed if it exits non-zero."""
+    start, cpu = time.perf_counter(), _children_cpu()
     try:
         done = subprocess.run([*THEMEGRAPH, "--db", str(db), "--quiet", *args], capture_output=True, text=True,
                               timeout=TIMEOUT, cwd=ROOT)
     except subprocess.TimeoutExpired as exc:
         raise Failed(f"timed out after {TIMEOUT:.0f} s") from exc
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start if CLOCK == "wall" else _children_cpu() - cpu
     if done.returncode:
         lines = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
         raise Failed(lines[-1][:160] if lines else f"exit {done.returncode}")
@@ -138,9 +154,9 @@ def reload_unchanged(table: Table, label: str, src, db: Path, args_of, fixed: fl
 
 
 def timed(fn):
-    start = time.perf_counter()
+    start = clock()
     out = fn()
-    return time.perf_counter() - start, out
+    return clock() - start, out
 
 
 # --- study bundles --------------------------------------------------------------------------------------
@@ -160,7 +176,7 @@ def bench_study(table: Table, work: Work, sizes, target_rows: int = 100_000) -> 
     n, t, folder, db = done[-1]
     read, _ = timed(lambda: [pcsv.read_csv(f) for f in sorted(folder.glob("*.csv"))])
     nodes, rels = stored_tables(db)
-    copy = raw_copy(work.path("raw-study.db"), nodes, rels)
+    copy = raw_copy(work.path("raw-study.db"), nodes, rels, clock)
     base = read + copy
     table.add("load study vs pyarrow CSV read + raw COPY of the same rows", f"{n:,} rows", t, "s",
               baseline=base, ratio=base / t, target=f">= 0.5 (at {target_rows:,} rows)",
@@ -198,8 +214,11 @@ def bench_changed_study(table: Table, work: Work, corpus_size: str, rows: int = 
 
 
 def _parse_bib(path):
+    import logging
+
     import bibtexparser
 
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # its notes on bad blocks: not ours to print
     return len(bibtexparser.parse_string(path.read_text(encoding="utf-8")).entries)
 
 
@@ -290,7 +309,7 @@ def bench_qdpx(table: Table, work: Work, sizes, megabytes: int | None) -> None:
 
     read, text_bytes = timed(parse)
     nodes, rels = stored_tables(db)
-    copy = raw_copy(work.path("raw-qdpx.db"), nodes, rels)
+    copy = raw_copy(work.path("raw-qdpx.db"), nodes, rels, clock)
     base = read + copy
     table.add("load qdpx vs lxml parse (and unzip) + raw COPY of the same rows",
               f"{n:,} selections, {text_bytes / 1e6:.0f} MB text ({src.stat().st_size / 1e6:.1f} MB zipped)", t, "s",
@@ -336,10 +355,16 @@ def bench_startup(table: Table, work: Work, runs: int = 5) -> None:
     cli(db, "load", "study", str(EXAMPLE))
     for label, args in (("themegraph --help", ["--help"]), ("themegraph stats (the example)", ["--db", str(db), "stats"])):
         imports = min(import_ms(args) for _ in range(runs))
-        wall = min(timed(lambda: subprocess.run([*THEMEGRAPH, *args], capture_output=True, cwd=ROOT))[0]
-                   for _ in range(runs))
-        table.add(f"start-up: {label}, imports (-X importtime, best of {runs})", "", imports / 1000, "s",
-                  target="<= 0.5 s", ok=imports <= 500, note=f"whole run {wall:.2f} s")
+        whole = []
+        for _ in range(runs):
+            start, cpu = time.perf_counter(), _children_cpu()
+            subprocess.run([*THEMEGRAPH, *args], capture_output=True, cwd=ROOT)
+            whole.append((time.perf_counter() - start, _children_cpu() - cpu))
+        wall, cpu = min(w for w, _ in whole), min(c for _, c in whole)
+        table.add(f"start-up: {label}, CPU time of the whole run (best of {runs})", "", cpu, "s",
+                  target="<= 0.5 s", ok=cpu <= 0.5,
+                  note=f"imports {imports / 1000:.2f} s by -X importtime (elapsed, so inflated by other work); "
+                       f"whole run {wall:.2f} s elapsed")
 
 
 PARTS = ("startup", "real", "study", "refs", "qdpx", "paper", "changed")

@@ -80,8 +80,25 @@ def study_bundle(folder: Path, rows: int, *, study: str = "bench", seed: int = 1
     return folder
 
 
+def _surnames(n: int = 4_000, seed: int = 7) -> list[str]:
+    """``n`` made-up surnames of two or three syllables: a reference list of thousands of works has
+    thousands of distinct first authors, and a pool of twenty would make every lookup by surname
+    scan a long list (a cost real files do not have)."""
+    rng = random.Random(seed)
+    syllables = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"]
+    names = set()
+    while len(names) < n:
+        names.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).capitalize())
+    return sorted(names)
+
+
+SURNAMES = _surnames()
+
+
 def _people(rng: random.Random) -> list[tuple[str, str]]:
-    return [(rng.choice(FAMILIES), rng.choice(GIVENS)) for _ in range(rng.randint(1, 4))]
+    """One to four authors; one in five with a real-world surname (accents, apostrophes)."""
+    return [(rng.choice(FAMILIES) if rng.random() < 0.2 else rng.choice(SURNAMES), rng.choice(GIVENS))
+            for _ in range(rng.randint(1, 4))]
 
 
 def _entries(n: int, seed: int):

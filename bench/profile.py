@@ -47,6 +47,7 @@ def main(argv=None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--idle", action="store_true", help="count samples where the process waited")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--raw", type=Path, help="also keep py-spy's raw samples here")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = [c for c in args.command if c != "--"]
@@ -56,8 +57,10 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "raw.txt"
         subprocess.run([spy, "record", "-r", "200", "-f", "raw", "-o", str(out), *(["--idle"] if args.idle else []),
-                        "--", *command], check=True, stdout=subprocess.DEVNULL)
+                        "--", *command], stdout=subprocess.DEVNULL)
         total, inclusive, own = summarise(out.read_text())
+        if args.raw:
+            shutil.copyfile(out, args.raw)
     print(f"{total} samples ({total / 200:.1f} s)\n\n| inclusive | self | function |\n|---|---|---|")
     for func, n in inclusive.most_common(args.top):
         print(f"| {100 * n / total:.0f} % | {100 * own[func] / total:.0f} % | {func} |")
