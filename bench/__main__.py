@@ -23,15 +23,21 @@ from itertools import islice
 from pathlib import Path
 
 import ladybug
-import neo4j
 
+import neo4j
 from bench import cli
 from bench.corpus import build
 from bench.raw import raw_copy
 from themegraph.graph.ladybug_store import _arrow
 from themegraph.graph.neo4j_ops import props
-from themegraph.graph.schema import NODE_KINDS, REL_KINDS, ladybug_ddl, neo4j_node_create, neo4j_rel_create
 from themegraph.graph.open import open_store
+from themegraph.graph.schema import (
+    NODE_KINDS,
+    REL_KINDS,
+    ladybug_ddl,
+    neo4j_node_create,
+    neo4j_rel_create,
+)
 from themegraph.graph.writer import _complete
 from themegraph.queries import catalog
 
