@@ -226,6 +226,8 @@ def test_cli_loads_a_review_and_writes_every_report_format(store_args, store_fac
 
     missing = tg("load", "review", str(tmp_path))
     assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and "Traceback" not in missing.stderr
+    dry = tg("load", "review", str(REVIEW), "--dry-run")
+    assert dry.returncode == 0 and "nothing written (--dry-run)" in dry.stderr, dry.stderr
     loaded = tg("load", "review", str(REVIEW))
     assert loaded.returncode == 0 and "24 Assessment" in loaded.stderr, loaded.stderr
     soqf = json.loads(tg("review", "soqf", "--review", RID, "-f", "json").stdout)
@@ -242,5 +244,11 @@ def test_cli_loads_a_review_and_writes_every_report_format(store_args, store_fac
     assert no_out.returncode == 1 and "--out" in no_out.stderr
     profile = tg("review", "profile", "--review", RID, "-f", "markdown").stdout
     assert len(profile.splitlines()) == 2 + 24  # header, rule, one row per finding and component
+    page = tmp_path / "synthesis.html"
+    assert tg("review", "map", "--review", RID, "--out", str(page)).returncode == 0
+    assert "Synthesis map: The therapeutic alliance when therapy is mandated" in page.read_text(encoding="utf-8")
+    saved = tg("review", "suggest", "--review", RID, "--top", "2", "--save", "-f", "json")
+    assert saved.returncode == 0 and "suggest:alliance-mandated: wrote 12 SYNTHESISES" in saved.stderr, saved.stderr
+    assert [r["kind"] for r in json.loads(saved.stdout)] == ["translates"] * 2 + ["synthesises"] * 12
     unknown = tg("review", "soqf", "--review", "nope")
     assert unknown.returncode == 1 and "known reviews: alliance-mandated" in unknown.stderr
