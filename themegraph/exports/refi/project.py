@@ -150,6 +150,8 @@ class _ProjectWriter(Writer):
                 src.set("richTextPath", f"internal://{row['rich_path']}")
             if text is None:
                 self.warnings.append(f"document {row['name']!r} has no text: exported without it or its selections")
+                if "://" in (row.get("path") or ""):  # an external source: its path goes back as it was
+                    src.set("plainTextPath", row["path"])
             elif row.get("path"):
                 file, scheme = self.text_file(row, guid)
                 src.set("plainTextPath", f"internal://{file}")

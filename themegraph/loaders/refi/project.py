@@ -336,6 +336,8 @@ class _ProjectReader(Reader):
                 continue
             if not owners:
                 name, el = self.b.nodes["Document"][doc_id]["name"], self.doc_els[doc_id]
+                self.warn(f"source {name!r} has attributes but no case: they belong to a participant named after it "
+                          "(exported as a case)", el)
                 pid = scoped(self.study, "participant", name)
                 self.participants.setdefault(pid, {"el": el, "name": name, "attrs": {}})
                 self.doc_participants[doc_id].append(pid)
