@@ -12,7 +12,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, shared_missing
 
 from themegraph.errors import InputError
@@ -84,6 +83,19 @@ def test_qualcoder_categories_are_themes_at_any_depth_and_cases_participants():
     assert spoken[("transcript.txt", transcript.index("it will be good for my career"))] == "ID1"
     assert spoken[("transcript.txt", transcript.index("I felt that they were too busy"))] == "ID2"
     assert spoken[("transcript.txt", transcript.index("I think there were too many"))] == "ID3"
+
+
+def test_an_empty_category_is_still_a_theme(tmp_path):
+    copy = tmp_path / "data.qda"
+    copy.write_bytes((QDA / "data.qda").read_bytes())
+    conn = sqlite3.connect(copy)
+    conn.execute("INSERT INTO code_cat (name, memo, supercatid) VALUES ('Not used yet', 'for later', 2)")
+    conn.commit()
+    conn.close()
+    batch, _ = qualcoder.load(copy, "hc")
+    theme = batch.nodes["Theme"]["hc/theme/not-used-yet"]
+    assert (theme["level"], theme["description"]) == ("emerging", "for later")
+    assert "hc/code/not-used-yet" not in batch.nodes["Code"]
 
 
 def test_every_segments_layout_gives_the_qualcoder_projects_codes():

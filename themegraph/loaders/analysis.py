@@ -65,6 +65,7 @@ class _Node:
     description: str | None = None
     colour: str | None = None
     children: int = 0
+    theme: bool = False  # a theme even without codes under it (a tool's empty category)
     kind: str = ""
     id: str = ""
 
@@ -106,8 +107,9 @@ class Analysis:
     # -- the code tree ----------------------------------------------------------------------
 
     def code(self, path: Sequence[str], origin: str, description: str | None = None,
-             colour: str | None = None) -> tuple[str, ...]:
-        """Declare a code by its path from the top (its parents are declared with it); its key."""
+             colour: str | None = None, *, theme: bool = False) -> tuple[str, ...]:
+        """Declare a code by its path from the top (its parents are declared with it); its key.
+        ``theme``: it is a theme even if nothing is declared under it."""
         names = tuple(p.strip() for p in path if p and p.strip())
         if not names:
             raise ValueError("a code path needs at least one name")
@@ -121,17 +123,15 @@ class Analysis:
                 if parent:
                     self.nodes[parent].children += 1
         node = self.nodes[key]
+        node.theme = node.theme or theme
         node.description = node.description or (description or None)
         node.colour = node.colour or (colour or None)
         return key
 
-    def code_key(self, path: Sequence[str]) -> tuple[str, ...]:
-        return tuple(match_key(p) for p in path if p and p.strip())
-
     def _emit_codes(self) -> None:
         """Nodes with children are Themes (level by depth), leaves Codes; ids distinct by path."""
         for kind in ("Theme", "Code"):
-            group = [n for n in self.nodes.values() if bool(n.children) == (kind == "Theme")]
+            group = [n for n in self.nodes.values() if (bool(n.children) or n.theme) == (kind == "Theme")]
             ids = UniqueIds()
             by_base: dict[str, list[_Node]] = defaultdict(list)
             for n in group:

@@ -117,14 +117,14 @@ class _Reader:
                 self.p.warn(f"{where}: a code or category without a name: skipped")
                 continue
             for depth, k in enumerate(cat_chain, 1):  # declare categories with their memos
-                self.p.code(names[:depth], self.origin("code_cat", k), _text(cats[k]["memo"]))
+                self.p.code(names[:depth], self.origin("code_cat", k), _text(cats[k]["memo"]), theme=True)
             paths[cid] = self.p.code(names, where, _text(c["memo"]), _text(c["color"]))
         for catid, cat in cats.items():  # empty categories are themes too
             chain = _chain(cats, catid, lambda r: r["supercatid"], "category", self.origin("code_cat", catid))
             names = [cats[k]["name"] for k in chain]
-            if all(isinstance(n, str) and n.strip() for n in names) and len(names) > 0:
-                if self.p.code_key(names) not in self.p.nodes:
-                    self.p.code(names, self.origin("code_cat", catid), _text(cat["memo"]))
+            if names and all(isinstance(n, str) and n.strip() for n in names):
+                for depth, k in enumerate(chain, 1):
+                    self.p.code(names[:depth], self.origin("code_cat", k), _text(cats[k]["memo"]), theme=True)
         return paths
 
     def read_files(self) -> dict[int, tuple]:

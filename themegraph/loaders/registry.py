@@ -131,8 +131,8 @@ LOADERS: dict[str, Loader] = {loader.name: loader for loader in (
     Loader("paper", "a study's paper (its in-text citations)", _paper, True),
 )}
 
-_BIB = re.compile(r"^\s*@\w+\s*[{(]", re.M)
-_RIS = re.compile(r"^TY  - ", re.M)
+_BIB = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
+_RIS = re.compile(r"^TY  - ", re.MULTILINE)
 
 
 def recognise(path: Path) -> tuple[Loader, str]:
@@ -234,7 +234,7 @@ def _sheet_kind(path: Path, header: list[str]) -> tuple[Loader, str]:
 
 
 def _xml_kind(path: Path, text: str) -> tuple[Loader, str]:
-    m = re.search(r"<(?:\w+:)?(\w+)[\s>/]", re.sub(r"<\?.*?\?>|<!--.*?-->", "", text, flags=re.S))
+    m = re.search(r"<(?:\w+:)?(\w+)[\s>/]", re.sub(r"<\?.*?\?>|<!--.*?-->", "", text, flags=re.DOTALL))
     root = m.group(1) if m else ""
     if root == "CodeBook":
         origin = re.search(r"""origin\s*=\s*["']([^"']*)""", text)
