@@ -9,7 +9,8 @@ gold list that :mod:`bench.citation_gold` built from the source:
   precision = extracted works in the gold / extracted works, recall = gold works extracted / gold;
 * occurrences: for each gold work, min(times extracted, times cited in the source), summed, over
   the number of gold citations (recall only: the source is the count);
-* reference keys: the multiset of extracted ``ref`` keys against the gold keys (recall);
+* reference keys: the multiset of extracted ``ref`` keys against the gold keys (recall); entries
+  that ``merge_works`` joins count under the key the merged work keeps;
 * sections: the i-th extraction of a work against the i-th gold citation of it, section heading
   folded; share of pairs whose heading is the heading above the citation in the source.
 
@@ -111,7 +112,9 @@ def score(entry: dict, kind: str, text: str, references) -> Score:
         gold_order[_work(g["first"], g["year"])].append(g)
     pairs = [(fold(g["section"] or ""), fold(c.section or "")) for w in hits
              for g, c in zip(gold_order[w], found_order[w])]
-    keys = Counter(g["key"] for g in gold)
+    # entries merged as one work (the same work under two keys) answer to the key it is kept under
+    kept = {alias: work.key for work in references for alias in work.keys}
+    keys = Counter(kept.get(g["key"], g["key"]) for g in gold)
     found_keys = Counter(c.ref for c in citations if c.ref)
     total = sum(gold_count.values())
     return Score(

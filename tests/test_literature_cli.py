@@ -66,3 +66,42 @@ def test_cite_and_load_paper(store_args, tmp_path):
     assert stats(store_args)["nodes"]["Work"] == 49  # every citation matched a reference
     missing = tg(*store_args, "load", "paper", str(SEED), "--study", "no-such-study", "--force")
     assert missing.returncode == 1 and "no-such-study" in missing.stderr
+
+
+@pytest.mark.skipif(shared_missing(), reason="the seed paper is in ../shared")
+def test_load_paper_without_refs_uses_the_stored_references_or_says_what_to_run(store_args, tmp_path):
+    bundle = tmp_path / "bundle"
+    import shutil
+
+    shutil.copytree(EXAMPLE, bundle)
+    (bundle / "citations.csv").unlink()
+    first = tg(*store_args, "load", "paper", str(SEED), "--study", "mandatory-therapy")
+    assert first.returncode == 1
+    assert first.stderr == (
+        f"Error: {SEED}: no references are loaded to match its citations to; run `themegraph load refs "
+        "REFERENCES.bib` (or `themegraph load study BUNDLE` with its references.bib) first, or give the "
+        "paper's reference file with --refs\n"
+    )
+    assert tg(*store_args, "load", "study", str(bundle)).returncode == 0
+    works = stats(store_args)["nodes"]["Work"]
+    loaded = tg(*store_args, "load", "paper", str(SEED), "--study", "mandatory-therapy")
+    assert loaded.returncode == 0, loaded.stderr
+    assert stats(store_args)["relationships"]["CITES"] == 91
+    assert stats(store_args)["nodes"]["Work"] == works == 49  # no "unmatched" duplicate of a stored work
+
+
+@pytest.mark.skipif(shared_missing(), reason="the seed paper is in ../shared")
+def test_cite_reads_a_docx_paper(tmp_path):
+    """The seed typed into Word, one paragraph per line: the same 91 citations of 49 works."""
+    import docx
+
+    document = docx.Document()
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            document.add_paragraph(line.strip())
+    paper = tmp_path / "seed.docx"
+    document.save(str(paper))
+    out = tg("cite", str(paper), "--refs", str(EXAMPLE / "references.bib"), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 91 and len({r["ref"] for r in rows}) == 49

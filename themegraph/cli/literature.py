@@ -99,12 +99,27 @@ def load_paper(
     refs: Annotated[Optional[list[Path]], typer.Option("--refs", help="The paper's reference file(s).")] = None,
     force: ForceOpt = False,
 ):
-    """Store each citation of a paper as a Study-CITES->Work edge with sentence, section and stance."""
-    from ..loaders.paper import paper_batch
+    """Store each citation of a paper as a Study-CITES->Work edge with sentence, section and stance.
+
+    Without --refs, citations are matched against the references already loaded (load refs, or a
+    study bundle's references.bib); with none loaded, it says what to run first.
+    """
+    from ..errors import InputError
+    from ..loaders.paper import STORED_REFERENCES_QUERY, paper_batch, stored_references
     from ..readers.works import EXISTING_WORKS_QUERY, match_existing
 
     references = _read_refs(refs, False) if refs else None
     with ctx.obj.open() as store:
+        ids = None
         if references:
             match_existing(references, store.query(EXISTING_WORKS_QUERY))
-        err.print(store.apply(paper_batch(paper, study, references), force=force).summary())
+        else:
+            references = stored_references(store.query(STORED_REFERENCES_QUERY, {"unmatched": False}))
+            if not references:
+                raise InputError(
+                    f"{paper}: no references are loaded to match its citations to; run "
+                    "`themegraph load refs REFERENCES.bib` (or `themegraph load study BUNDLE` with its "
+                    "references.bib) first, or give the paper's reference file with --refs"
+                )
+            ids = {work.key: work.id for work in references}
+        err.print(store.apply(paper_batch(paper, study, references, ids), force=force).summary())

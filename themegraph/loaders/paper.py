@@ -2,7 +2,8 @@
 
 The batch holds only what the paper itself says.  The Study node comes from the study loader and
 matched works from the reference list (``load refs`` or the study bundle's references.bib); the
-store refuses the batch if they are not there yet.  A citation with no reference entry still
+store refuses the batch if they are not there yet.  Without a reference file, the citations are
+matched against the works already stored (:data:`STORED_REFERENCES_QUERY`).  A citation with no reference entry still
 records its work, as an ``unmatched`` Work made from the authors and year the paper gives, so no
 citation is lost.
 """
@@ -18,6 +19,7 @@ from ..readers.works import (
     WorkRecord,
     add_works,
     merge_works,
+    parse_name,
     short_citation,
     work_id,
 )
@@ -28,12 +30,42 @@ def reference_ids(references: list[WorkRecord]) -> dict[str, str]:
     return add_works(Batch("ids"), merge_works(references))
 
 
-def paper_batch(path: Path | str, study: str, references: list[WorkRecord] | None) -> Batch:
-    """The citations of the paper at ``path`` (.txt, .md, .docx or .pdf) for study ``study``."""
+#: the works a reference list put in the knowledge base (not the ``unmatched`` ones a paper made),
+#: with their authors in order: what ``load paper`` without ``--refs`` matches citations against
+STORED_REFERENCES_QUERY = (
+    "MATCH (w:Work) WHERE w.unmatched = $unmatched OPTIONAL MATCH (w)-[a:AUTHORED_BY]->(au:Author) "
+    "RETURN w.id AS id, w.key AS key, w.title AS title, w.year AS year, a.position AS position, au.family AS family"
+)
+
+
+def stored_references(rows: list[dict]) -> list[WorkRecord]:
+    """Rows of :data:`STORED_REFERENCES_QUERY` as reference records whose key is the stored id."""
+    works: dict[str, dict] = {}
+    for row in rows:
+        work = works.setdefault(row["id"], {"row": row, "authors": []})
+        if row.get("family"):
+            work["authors"].append((row.get("position") or 0, row["family"]))
+    return [
+        WorkRecord(key=wid, id=wid, title=w["row"].get("title"), year=w["row"].get("year"),
+                   authors=[parse_name(family) for _, family in sorted(w["authors"])], venue=None, doi=None,
+                   type=None, note=None, origin="knowledge base")
+        for wid, w in works.items()
+    ]
+
+
+def paper_batch(path: Path | str, study: str, references: list[WorkRecord] | None,
+                ids: dict[str, str] | None = None) -> Batch:
+    """The citations of the paper at ``path`` (.txt, .md, .docx or .pdf) for study ``study``.
+
+    ``ids`` maps reference keys to work ids when the references are already stored (their keys are
+    their ids); otherwise the ids are those loading ``references`` assigns.
+    """
     path = Path(path)
     citations = extract_citations(read_text(path), references)
     batch = Batch(f"paper:{study}", path=str(path), loader="paper")
-    add_citations(batch, study, cite_rows(citations), reference_ids(references) if references else {}, str(path))
+    if ids is None:
+        ids = reference_ids(references) if references else {}
+    add_citations(batch, study, cite_rows(citations), ids, str(path))
     return batch
 
 
