@@ -22,7 +22,7 @@ from themegraph.literature.citations import (
 from themegraph.loaders.paper import cite_rows, paper_batch, reference_ids
 from themegraph.readers.documents import read_text
 from themegraph.readers.references import read_references
-from themegraph.readers.works import add_works, merge_works, name_key
+from themegraph.readers.works import WorkRecord, add_works, merge_works, name_key
 
 DATA = Path(__file__).parent / "data"
 SEED = SHARED / "seed" / "000_1beee7b64457cf5b.txt"
@@ -372,3 +372,81 @@ def test_cite_rows(seed_citations):
     assert set(rows[0]) == {"authors", "year", "cited_as", "line", "start", "end", "sentence", "section", "stance", "ref", "et_al"}
     assert rows[0]["authors"] == ["Bordin"] and rows[0]["ref"] == "bordin1979" and rows[0]["line"] == 7
     json.dumps(rows)  # JSON-ready
+
+
+# --- classes seen in real manuscripts (issue #18; examples made up, accuracy is in test_citation_corpus)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("fitted in brms (Version 2.14.4; Bürkner, 2017).", [(["Bürkner"], "2017")]),
+        ("with R (3.4.2, R Core Team, 2017) and TOSTER (0.9.3, Okafor, 2012).",
+         [(["R Core Team"], "2017"), (["Okafor"], "2012")]),
+        ("Stan (Version 2.26; Stan Development Team, 2021) was used.", [(["Stan Development Team"], "2021")]),
+        ("as shown (A. B. Lee, Park, & Kim, 2018) and (C. D. Lee & Ng, 2016).",
+         [(["Lee", "Park", "Kim"], "2018"), (["Lee", "Ng"], "2016")]),
+        ("Later, J. K. Moreau and Patel (2011) disagreed.", [(["Moreau", "Patel"], "2011")]),
+        ("as reported (R. V.\nLenth, 2015).", [(["Lenth"], "2015")]),
+        ("as Okafor, Lindqvist, Ruiz, and Berg (2013) found.", [(["Okafor", "Lindqvist", "Ruiz", "Berg"], "2013")]),
+        ("the ratio (e.g., the SD1/SD2 index, Brennan et al., 2001) was", [(["Brennan"], "2001")]),
+        ("projects (see Section 4 in Marwick et al., 2018) use", [(["Marwick"], "2018")]),
+        ("images (Docker Inc., 2019) and (Docker, Inc., 2019)", [(["Docker Inc."], "2019"), (["Docker, Inc."], "2019")]),
+        ("heart rate (How-\nell & Porr, 2018; Lüdecke, Ben-\nShachar, et al., 2021)",
+         [(["Howell", "Porr"], "2018"), (["Lüdecke", "Ben-Shachar"], "2021")]),
+        ("(Bigger Jr et al., 1989)", [(["Bigger"], "1989")]),
+        ("(World Health Organization [WHO], 2020) and later (WHO, 2021)",
+         [(["World Health Organization"], "2020"), (["World Health Organization"], "2021")]),
+        ("(The Turing Way Community et al., 2019)", [(["The Turing Way Community"], "2019")]),
+        ("as Freud (1900/1953) and Bordin's (1979) work (see also Smith, in press; Jones, n.d.)",
+         [(["Freud"], "1900/1953"), (["Bordin"], "1979"), (["Smith"], "in press"), (["Jones"], "n.d.")]),
+        ("(Tormos, Rudnev, and Bartolomé\nPeral 2023)", [(["Tormos", "Rudnev", "Bartolomé Peral"], "2023")]),
+    ],
+)
+def test_forms_from_real_manuscripts(text, expected):
+    assert [(c.authors, c.year) for c in extract_citations(text)] == expected
+
+
+def _work(key, year, families, title="A title"):
+    from themegraph.readers.works import person
+
+    return WorkRecord(key=key, id=key, title=title, year=year, authors=[person(f) for f in families], venue=None,
+                      doi=None, type=None, note=None, origin="test")
+
+
+def test_references_matched_as_apa_renders_them():
+    refs = [
+        _work("smith-b", "2017", ["Smith"], "Zebras in the wild"),
+        _work("smith-a", "2017", ["Smith"], "The apes of the city"),
+        _work("org-nd", None, ["World Health Organization"]),
+        _work("paridon", "2021", ["van Paridon", "Thompson"]),
+        _work("ons-phe", "2020", ["Office for National Statistics", "Public Health England"]),
+        _work("samhsa", "2019", ["Substance Abuse & Mental Health Services Administration"]),
+        _work("stan", "2019", ["stan team"]),
+        _work("bechky", "2003", ["Bechky"]),
+    ]
+    text = ("One (Smith, 2017a) and two (Smith, 2017b); undated (World Health Organization, n.d.) and (WHO, n.d.); "
+            "Paridon and Thompson (2021); (Office for National Statistics & Public Health England, 2020); "
+            "(Substance Abuse & Mental Health Services Administration, 2019); (the stan team, 2019); Beckhy (2003).")
+    found = {(tuple(c.authors), c.year): c.ref for c in extract_citations(text, refs)}
+    assert found == {
+        (("Smith",), "2017a"): "smith-a",  # a, b in order of title, "The" ignored
+        (("Smith",), "2017b"): "smith-b",
+        (("World Health Organization",), "n.d."): "org-nd",
+        (("WHO",), "n.d."): "org-nd",
+        (("Paridon", "Thompson"), "2021"): "paridon",
+        (("Office for National Statistics", "Public Health England"), "2020"): "ons-phe",  # two bodies: the entry says so
+        (("Substance Abuse & Mental Health Services Administration",), "2019"): "samhsa",  # one body with "&"
+        (("stan team",), "2019"): "stan",
+        (("Beckhy",), "2003"): "bechky",  # misspelt, one entry of that year fits
+    }
+
+
+def test_pdf_line_numbers_running_heads_and_ligatures_are_not_text():
+    from themegraph.readers.documents import _tidy_pages
+
+    pages = [f"RUNNING HEAD {n}\n" + "\n".join(f"text of the eﬀect line{n * 10 + i}" for i in range(8)) for n in range(4)]
+    tidy = _tidy_pages(pages)
+    assert all("RUNNING HEAD" not in page for page in tidy)
+    assert tidy[1].splitlines()[0] == "text of the effect line"
+    assert _tidy_pages(["a year that ends a line 2019\nand one more line\n"]) == ["a year that ends a line 2019\nand one more line"]
