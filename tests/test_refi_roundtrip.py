@@ -220,3 +220,27 @@ def test_a_project_from_another_tool_exports_valid_and_reimports_to_the_same_gra
     else:
         assert warnings == []
     assert after == before
+
+
+def test_a_database_made_before_selections_existed_takes_a_project(tmp_path):
+    """An embedded database whose relation tables predate the kinds REFI-QDA round trips added
+    (IN_STUDY and ANNOTATES without Selection, no APPLIES or SELECTS) is brought up to the
+    schema on the next load, which then keeps every selection."""
+    import ladybug
+
+    from themegraph.graph.open import open_store
+    from themegraph.graph.schema import ladybug_ddl
+
+    path = tmp_path / "old.db"
+    db = ladybug.Database(str(path))
+    conn = ladybug.Connection(db)
+    for stmt in ladybug_ddl():
+        if " APPLIES(" in stmt or " SELECTS(" in stmt:
+            continue
+        conn.execute(stmt.replace(", FROM Selection TO Study", "").replace(", FROM Memo TO Selection", ""))
+    db.close()
+    store = open_store(db=str(path))
+    batch, _ = qdpx_batch(REAL["nvivo-mac-12.7-oltas"][0], "old")
+    store.apply(batch)
+    rows = store.query("MATCH (s:Selection)-[:IN_STUDY]->(t:Study) RETURN t.id AS study, count(s) AS n")
+    assert rows == [{"study": "old", "n": 297}]

@@ -93,7 +93,8 @@ def _rows(result) -> list[list]:
 
 def _migrations(conn) -> list[str]:
     """Statements that bring a database made by an older ThemeGraph to the declared schema:
-    columns added (appended: ``_Ops._stored`` reads the order), and the single ``source`` of a
+    columns added (appended: ``_Ops._stored`` reads the order), node pairs a relation gained since
+    added to its table, and the single ``source`` of a
     relation made its ``sources`` list and ``fact`` (docs/identity.md)."""
     tables = {r[0] for r in _rows(conn.execute("CALL show_tables() RETURN name"))}
     out = []
@@ -103,6 +104,9 @@ def _migrations(conn) -> list[str]:
         have = {r[0] for r in _rows(conn.execute(f"CALL table_info('{kind.name}') RETURN name"))}
         declared = {p.name for p in kind.columns}
         out += [f"ALTER TABLE {kind.name} ADD {p.name} {p.type}" for p in kind.columns if p.name not in have]
+        if isinstance(kind, RelKind):  # node kinds a relation may now join (e.g. IN_STUDY of a new kind)
+            joined = {(r[0], r[1]) for r in _rows(conn.execute(f"CALL show_connection('{kind.name}') RETURN *"))}
+            out += [f"ALTER TABLE {kind.name} ADD FROM {a} TO {b}" for a, b in kind.pairs if (a, b) not in joined]
         if isinstance(kind, RelKind) and "source" in have and "source" not in declared:
             fact = " + '|' + ".join(
                 f"CASE WHEN r.{p} IS NULL THEN '' ELSE cast(r.{p} AS STRING) END" for p in kind.identity) or "''"
