@@ -140,6 +140,29 @@ class Batch:
             self._fingerprint = h.hexdigest()
         return self._fingerprint
 
+    def renamed(self, kind: str, new_ids: dict[str, str]) -> "Batch":
+        """A copy in which nodes of ``kind`` called by a key of ``new_ids`` take its value as id
+        (merged into a node of that id if the batch holds one) and relations follow them; a
+        relation that becomes a repeat of another is kept once, as everywhere."""
+        out = Batch(self.source, path=self.path, loader=self.loader, digest=self.digest)
+        for k, rows in self.nodes.items():
+            for id_, row in rows.items():
+                target = new_ids.get(id_, id_) if k == kind else id_
+                held = out.nodes[k].get(target)
+                out.nodes[k][target] = {**row, **{p: v for p, v in (held or {}).items() if v is not None}} if held else dict(row)
+        for (type_, src, dst), rows in self.rels.items():
+            for row in rows:
+                moved = dict(row)
+                if src == kind:
+                    moved["src"] = new_ids.get(row["src"], row["src"])
+                if dst == kind:
+                    moved["dst"] = new_ids.get(row["dst"], row["dst"])
+                key = (type_, src, dst, moved["src"], moved["dst"], moved["fact"])
+                if key not in out._facts:
+                    out._facts.add(key)
+                    out.rels[(type_, src, dst)].append(moved)
+        return out
+
     def dangling(self) -> dict[str, set[str]]:
         """Endpoint ids per kind that relations name but this batch does not hold."""
         missing: dict[str, set[str]] = defaultdict(set)

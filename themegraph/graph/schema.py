@@ -349,11 +349,7 @@ RELS: tuple[RelKind, ...] = (
     RelKind(
         "IN_STUDY",
         "A study-scoped node belongs to its study.",
-        tuple(
-            (k, "Study")
-            for k in ("Participant", "Code", "Theme", "Extract", "Finding", "Document", "Memo", "User", "CodeSet",
-                      "Selection", "SourceFile", "ToolRecord", "CodebookVersion", "VersionCode")
-        ),
+        tuple((k.name, "Study") for k in NODES if STUDY_SCOPED in k.props),
         hub=True,
     ),
     RelKind("IN_DOCUMENT", "An extract is a selection of a document.", (("Extract", "Document"),)),

@@ -72,7 +72,24 @@ class Store(ABC):
         if len(set(names)) != len(names):
             raise ValueError("apply_many needs batches of distinct sources")
         with _collector_paused():
-            return self._apply_many(batches, force, policy)
+            return self._apply_many(self._one_work_per_doi(batches), force, policy)
+
+    def _one_work_per_doi(self, batches: list[Batch]) -> list[Batch]:
+        """The identity rule for works (docs/identity.md): a Work whose DOI a stored Work (or an
+        earlier batch of this load) has takes that Work's id, whatever its own id says, so two
+        spellings of one title never make two works of one DOI."""
+        incoming = [(b, id_, row["doi"].lower()) for b in batches
+                    for id_, row in b.nodes.get("Work", {}).items() if row.get("doi")]
+        if not incoming:
+            return batches
+        known = {r["doi"].lower(): r["id"] for r in self.query(
+            "MATCH (w:Work) WHERE w.doi IS NOT NULL RETURN w.doi AS doi, w.id AS id ORDER BY id")}
+        renames: dict[str, dict[str, str]] = {}
+        for batch, id_, doi in incoming:
+            canonical = known.setdefault(doi, id_)
+            if canonical != id_:
+                renames.setdefault(batch.source, {})[id_] = canonical
+        return [b.renamed("Work", renames[b.source]) if b.source in renames else b for b in batches]
 
     def _apply_many(self, batches: list[Batch], force: bool, policy: str) -> list[LoadReport]:
         recorded, digests = {}, {}
