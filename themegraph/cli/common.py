@@ -32,7 +32,9 @@ class LoadGroup(TyperGroup):
     ``load files FILE...``, which recognises each file by its content."""
 
     def resolve_command(self, ctx, args):
-        if args and not args[0].startswith("-") and args[0] not in self.commands and "files" in self.commands:
+        first = args[0] if args else ""
+        looks_like_a_file = Path(first).exists() or "." in first or "/" in first  # else a mistyped command
+        if first and not first.startswith("-") and first not in self.commands and looks_like_a_file:
             args = ["files", *args]
         return super().resolve_command(ctx, args)
 
