@@ -56,7 +56,7 @@ import_app = typer.Typer(help="Read a whole knowledge base back from files.", no
 app.add_typer(import_app, name="import")
 
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # "study:x: valid" is no :x: emoji
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
