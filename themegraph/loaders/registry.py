@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..graph.batch import Batch
 from ..readers.sqlitefile import application_id, is_sqlite, open_database, table_columns
 from .participants import add_participants, participant_rule
+from .study import STUDY_ID
 
 
 @dataclass
@@ -54,6 +55,8 @@ class Loader:
                              f"does not apply to {self.what}")
         if self.needs_study and not options.get("study"):
             raise InputError(f"{path}: {self.what} needs --study ID (the study its codes and extracts belong to)")
+        if self.needs_study and not STUDY_ID.match(options["study"]):
+            raise InputError(f"--study must be a lower-case slug such as 'my-study', got {options['study']!r}")
         return self.read(Path(path), **{k: v for k, v in options.items() if v is not None})
 
 
