@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test neo4j neo4j-stop bench docs clean
+.PHONY: install demo test neo4j neo4j-stop bench docs clean accuracy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ neo4j:
 
 neo4j-stop:
 	bash neo4j/stop.sh
+
+# citation accuracy on the real-manuscript corpus (tests/data/citations/manifest.yaml; texts outside git)
+accuracy: $(STAMP)
+	$(BIN)/python -m bench.citation_accuracy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(SIZE),--size $(SIZE),)
