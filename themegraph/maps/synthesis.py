@@ -23,7 +23,9 @@ _COLUMN = {"ReviewFinding": 0, "Theme": 1, "Finding": 1, "Extract": 1, "Study": 
 
 def build(store, study: str | None) -> MapData:
     """Every loaded review (or those that include ``study``) in one map."""
-    from ..review.evidence import known_reviews  # not at import: review reads maps' helpers
+    from ..review.evidence import (
+        known_reviews,  # not at import: review reads maps' helpers
+    )
 
     reviews = known_reviews(store)
     if study:
@@ -96,7 +98,7 @@ def build_review(store, review: str) -> MapData:
         data.nodes.append(MapNode(id=f"Study:{study}", label=study, kind="Study", color=colours[study],
                                   size=size_for(used[study], base=12, step=2.5), shape="diamond", tip=tip, column=2))
     for node_id in sorted(drawn):
-        kind, _, id_ = node_id.partition(":")
+        _, _, id_ = node_id.partition(":")
         study = next(link["study"] for link in links if link["id"] == id_)
         data.edges.append(MapEdge(node_id, f"Study:{study}", "IN_STUDY", EDGE, width=1.0))
     data.legend = [LegendEntry("Nodes", "review finding", REVIEW_COLOUR, "square"),

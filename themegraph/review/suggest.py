@@ -115,7 +115,9 @@ class Corpus:
     @classmethod
     def read(cls, store, review: str) -> Corpus:
         params = {"review": review_id(review)}
-        from .evidence import read_evidence  # raises a clear error for an unknown review
+        from .evidence import (
+            read_evidence,  # raises a clear error for an unknown review
+        )
 
         read_evidence(store, review)
         findings = store.query("MATCH (r:Review)-[:HAS_FINDING]->(f:ReviewFinding) WHERE r.id = $review "
