@@ -13,6 +13,9 @@ users, codes, sources, selections, codings, notes, links or sets):
   schema allows one of each per parent.  An empty ``Description`` or ``PlainTextContent`` says
   nothing and is left out, as is an attribute whose value is empty (``name=""``).
 
+The one order that is compared is that of codes among their siblings: the standard does not
+give it a meaning, but it is the order a user arranged the code tree in.
+
 Values are normalised where the standard allows two spellings of one value: GUIDs, booleans
 (``1``/``true``), date-times (``Z`` or ``+00:00``, with or without fractions of a second),
 colours (case), paths inside the project (``internal://`` or no scheme, as qc writes them) and text
@@ -118,6 +121,9 @@ def facts(qde: bytes) -> set[Fact]:
         text = _text(el.text)
         if text is not None:
             out.add(Fact(path, "#text", text))
+        codes = [child for child in el if _local(child.tag) == "Code"]
+        for rank, code in enumerate(codes):  # a code tree's order is the user's (MAXQDA sorts by hand)
+            out.add(Fact(f"{path}/{_identity(code)}", "#rank", str(rank)))
         stack += [(child, path) for child in el]
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from conftest import SHARED
@@ -32,6 +33,7 @@ from themegraph.loaders.refi import qdpx_batch
 from themegraph.loaders.registry import LOADERS
 
 NVIVO = Path(__file__).parent / "data" / "refi" / "nvivo"
+NS = "{urn:QDA-XML:project:1.0}"
 
 #: (file, its selections, distinct spans, codes with a colour): counted from the files (SOURCE.md)
 REAL = {
@@ -110,14 +112,26 @@ def test_the_handmade_project_comes_back_out_but_for_what_is_documented(store, t
 
 
 def test_the_comparison_sees_what_a_lossy_export_would_lose():
-    """The comparison is not blind: a colour, a selection's user, a coding and a code order
-    removed from a real export are each reported, under the element's GUID."""
+    """The comparison is not blind: a colour renamed away, a selection's user dropped and two
+    codes swapped in a real export are each reported, under the elements' GUIDs."""
     qde = zipfile.ZipFile(REAL["nvivo-mac-12.7-oltas"][0]).read("project.qde").decode("utf-8")
     lossy = qde.replace(' color="#', ' data-x="#', 1)
     only_original, only_export = compare(qde.encode(), lossy.encode())
     assert [str(f) for f in only_original] == [
         next(str(f) for f in facts(qde.encode()) if f.what == "@color")]
     assert len(only_export) == 1 and next(iter(only_export)).what == "@data-x"
+    user = ' creatingUser="f93ad076-5ca1-4f46-abf4-b4b67130a6e2"'
+    at = qde.index("<PlainTextSelection")
+    lossy = qde[:at] + qde[at:].replace(user, "", 1)
+    only_original, only_export = compare(qde.encode(), lossy.encode())
+    assert [(f.path.rsplit("/", 1)[1][:19], f.what) for f in only_original] == [("PlainTextSelection[", "@creatingUser")]
+    assert only_export == set()
+    root = ElementTree.fromstring(qde)
+    codes = root.find(f"{NS}CodeBook/{NS}Codes")
+    codes[0], codes[1] = codes[1], codes[0]
+    only_original, only_export = compare(qde.encode(), ElementTree.tostring(root))
+    assert sorted((f.what, f.value) for f in only_original) == [("#rank", "0"), ("#rank", "1")]
+    assert sorted((f.what, f.value) for f in only_export) == [("#rank", "0"), ("#rank", "1")]
 
 
 MEDIA = Path(__file__).parent / "data" / "refi" / "handmade-media"
