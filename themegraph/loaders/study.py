@@ -146,7 +146,8 @@ class StudyReader:
             ids = [self.theme(name, theme_level(depth), row.origin) for depth, name in enumerate(names, 1)]
             if None in ids or not self._nest(names, ids, parent_of, row.origin):
                 continue
-            code = self.codes.add(row.get("code"), scoped(self.study, "code", row.get("code")))
+            name = row.get("code")
+            code = self.codes.get(name) or self.codes.add(name, scoped(self.study, "code", name))
             self.scoped_node("Code", code, row.origin, name=self.codes.display[match_key(row.get("code"))])
             if row.get("description"):
                 self.batch.node("Code", code, description=row.get("description"))
@@ -197,7 +198,7 @@ class StudyReader:
 
     def theme(self, name: str, level: str, origin: str) -> str | None:
         """The theme called ``name`` at ``level``; one name cannot stand at two levels."""
-        id_ = self.themes.add(name, scoped(self.study, "theme", name))
+        id_ = self.themes.get(name) or self.themes.add(name, scoped(self.study, "theme", name))
         if self.levels.setdefault(id_, level) != level:
             self.problem(origin, f"{name!r} is used both as a {self.levels[id_]} and as a {level} theme")
             return None
