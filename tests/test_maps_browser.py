@@ -531,7 +531,7 @@ def test_a_map_of_two_studies_outlines_and_filters_each(driver, tmp_path, artefa
     assert not driver.find_element(By.ID, "study-filter").get_attribute("hidden")
     Select(driver.find_element(By.ID, "study")).select_by_value("other")
     assert shown(driver) == sum(n.study == "other" for n in data.nodes) == 18
-    assert "18 of 36 nodes shown" in driver.find_element(By.ID, "count").text
+    assert driver.find_element(By.ID, "count").text == "18 of 36 nodes shown · study: other"
     assert_view_fits(driver, "one study")
     driver.save_screenshot(str(artefacts / "two-studies.png"))
     assert_offline_and_clean(driver, tmp_path / "both.html")
@@ -549,6 +549,7 @@ def test_a_filtered_map_opens_with_its_filter_chosen(driver, tmp_path, artefacts
     assert js(driver, "return document.getElementById('stance').value") == "challenges"
     assert driver.find_element(By.ID, "subtitle").text.startswith("stance: challenges · shown: 3 themes, 1 finding")
     assert shown(driver) == len(data.nodes) == 7
+    assert driver.find_element(By.ID, "count").text == "7 nodes · stance: challenges"
     driver.save_screenshot(str(artefacts / "challenges.png"))
     assert_offline_and_clean(driver, tmp_path / "challenges.html")
 

@@ -248,11 +248,19 @@
     if (!keepView) fitView(true);
   }
 
+  /* "n of N nodes shown", and the filters in force (the subtitle says what a map was built with). */
   function countShown() {
     var shown = nodeView.length;
-    $("count").textContent = shown === data.nodes.length
+    var filters = [];
+    ["study", "theme", "stance"].forEach(function (name) {
+      var select = $(name);
+      if (state[name] && select.selectedIndex > 0) {
+        filters.push(name + ": " + select.options[select.selectedIndex].text.trim());
+      }
+    });
+    $("count").textContent = (shown === data.nodes.length
       ? data.nodes.length + " nodes"
-      : shown + " of " + data.nodes.length + " nodes shown";
+      : shown + " of " + data.nodes.length + " nodes shown") + (filters.length ? " · " + filters.join(" · ") : "");
   }
 
   // --- labels by zoom (tree maps) ------------------------------------------------------------
