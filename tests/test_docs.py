@@ -49,40 +49,40 @@ def test_a_new_command_or_option_changes_the_page():
 
         Twice by default."""
 
-    assert generate_cli.render(app) == generate_cli.INTRO + "\n" + "\n".join(
-        [
-            "| command | what it does |",
-            "|---|---|",
-            "| [`themegraph do it`](#themegraph-do-it) | Do it. |",
-            "",
-            "## `themegraph`",
-            "",
-            "Tool.",
-            "",
-            "```",
-            "themegraph [OPTIONS] COMMAND [ARGS]...",
-            "```",
-            "",
-            "## `themegraph do`",
-            "",
-            "Things to do.",
-            "",
-            "```",
-            "themegraph do [OPTIONS] COMMAND [ARGS]...",
-            "```",
-            "",
-            "## `themegraph do it`",
-            "",
-            "Do it.\n\nTwice by default.",
-            "",
-            "```",
-            "themegraph do it [OPTIONS] {path}",
-            "```",
-            "",
-            "| argument / option | meaning |",
-            "|---|---|",
-            "| `path <path>` | A \\| file.  [required] |",
-            "| `-t, --times <int>` | How often.  [default: 2] |",
-            "",
-        ]
-    )
+    expected = r"""
+| command | what it does |
+|---|---|
+| [`themegraph do it`](#themegraph-do-it) | Do it. |
+
+## `themegraph`
+
+Tool.
+
+```
+themegraph [OPTIONS] COMMAND [ARGS]...
+```
+
+## `themegraph do`
+
+Things to do.
+
+```
+themegraph do [OPTIONS] COMMAND [ARGS]...
+```
+
+## `themegraph do it`
+
+Do it.
+
+Twice by default.
+
+```
+themegraph do it [OPTIONS] {path}
+```
+
+| argument / option | meaning |
+|---|---|
+| `path <path>` | A \| file.  [required] |
+| `-t, --times <int>` | How often.  [default: 2] |
+"""
+    assert generate_cli.render(app) == generate_cli.INTRO + expected

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 
 
 def run(*args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, **kwargs)
+    return subprocess.run([str(a) for a in args], check=False, capture_output=True, text=True, timeout=600,
+                          **kwargs)
 
 
 @pytest.fixture(scope="module")
