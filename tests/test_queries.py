@@ -188,6 +188,8 @@ def test_path_follows_every_declared_relation_but_the_hubs():
         types = re.search(r"\[:([A-Z_|]+)\*", expand(text, {"from": "Participant", "to": "Construct"})).group(1)
         assert types.split("|") == expected
     assert "_Staged" not in query.cypher  # nodes are matched by a declared label, never unlabelled
+    shown = catalog.show("path")  # what `query show path` prints: the types spelled out
+    assert f"[:{'|'.join(expected)}*..6]" in shown and "MATCH (a:{{from}}) WHERE a.id IN $from" in shown
 
 
 def test_path_without_nodes_answers_nothing_and_says_what_to_give(kb):

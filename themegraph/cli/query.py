@@ -30,10 +30,10 @@ def query_list(fmt: FormatOpt = Format.table):
 
 @query_app.command("show")
 def query_show(name: Annotated[str, typer.Argument(help="Query name (see `query list`).")]):
-    """Print a named query: its header and Cypher."""
+    """Print a named query: its header and Cypher, with the schema's relation types filled in."""
     from ..queries import catalog
 
-    sys.stdout.write(catalog.get(name).path.read_text(encoding="utf-8"))
+    sys.stdout.write(catalog.show(name))
 
 
 @query_app.command("run")

@@ -40,7 +40,7 @@ from ..errors import ThemeGraphError
 from ..graph.schema import NODE_KINDS, REL_KINDS, RELS, STANCE_RELS, STANCES
 from .params import CatalogError, Param, parse_param_line, resolve_nodes
 
-__all__ = ["CatalogError", "Param", "Query", "catalog", "explain_empty", "get", "normalise", "parse", "run"]
+__all__ = ["CatalogError", "Param", "Query", "catalog", "explain_empty", "get", "normalise", "parse", "run", "show"]
 
 HERE = Path(__file__).parent
 #: The Cypher dialects a variant file may name: the stores' ``name``.
@@ -72,6 +72,13 @@ def expand(text: str, node_kinds: dict[str, str] | None = None) -> str:
         return fill[match.group(1)]
 
     return _MARKER.sub(one, text)
+
+
+def show(name: str) -> str:
+    """A query file as it runs: the schema's names filled in (a node parameter's ``{{marker}}``
+    stays: it becomes the label of the node named when the query runs)."""
+    text = get(name).path.read_text(encoding="utf-8")
+    return _MARKER.sub(lambda m: SCHEMA_TEXT.get(m.group(1), m.group(0)), text)
 
 
 def schema_names(cypher: str) -> tuple[set[str], set[str]]:
