@@ -57,3 +57,28 @@ def test_theme_prevalence_counts_linked_and_coded_extracts(store_args):
         "Materials": ("emerging", 3, 0, 3, 1, ["ID1", "ID2"]),
         "cost": ("final", 2, 1, 1, 1, ["ID1", "ID2"]),  # coded to 'cost' itself, and to its sub-code
     }
+
+
+def test_a_deep_bundle_versioned_and_counted_at_every_level(store_args, tmp_path):
+    bundle = tmp_path / "deep"
+    bundle.mkdir()
+    (bundle / "study.yaml").write_text("id: deep\ntitle: Deep codebook\n", encoding="utf-8")
+    (bundle / "codebook.csv").write_text(
+        "code,theme_path\nTrust,Alliance > Bond > Early trust\nFear,Alliance > Bond\nRules,Structure\n", encoding="utf-8")
+    (bundle / "participants.csv").write_text("id\nP1\nP2\n", encoding="utf-8")
+    (bundle / "extracts.csv").write_text("id,participant,themes,codes,text\nE1,P1,,Trust,I trusted her\n"
+                                         "E2,P2,Bond,,We got on\nE3,P2,,Rules,The rules\n", encoding="utf-8")
+    proc = tg(*store_args, "load", str(bundle), "--version", "first")
+    assert proc.returncode == 0, proc.stderr
+    assert f"{bundle}: a study bundle (study.yaml) (load study)" in proc.stderr
+    got = {r["theme"]: (r["level"], r["extracts"], r["extracts_linked"], r["extracts_via_codes"], r["codes"])
+           for r in rows(store_args, "theme-prevalence", study="deep", level="")}
+    assert got == {"Alliance": ("final", 2, 1, 1, 2), "Bond": ("emerging", 2, 1, 1, 2),
+                   "Early trust": ("level-3", 1, 0, 1, 1), "Structure": ("final", 1, 0, 1, 1)}
+    versions = json.loads(tg(*store_args, "cypher", "MATCH (v:VersionCode) RETURN v.path AS path, "
+                             "size(v.extracts) AS n ORDER BY path", "-f", "json").stdout)
+    assert versions == [{"path": "Alliance", "n": 0}, {"path": "Alliance > Bond", "n": 1},
+                        {"path": "Alliance > Bond > Early trust", "n": 0},
+                        {"path": "Alliance > Bond > Early trust > Trust", "n": 1},
+                        {"path": "Alliance > Bond > Fear", "n": 0}, {"path": "Structure", "n": 0},
+                        {"path": "Structure > Rules", "n": 1}]
