@@ -64,7 +64,8 @@ def render(data: MapData) -> str:
         "applied": data.applied,
         "options": net["options"],
     }
-    vis_js, map_js = _asset(VIS_DIR / "vis-network.min.js"), _asset(ASSETS / "map.js")
+    vis_js = _asset(VIS_DIR / "vis-network.min.js")
+    map_js = _asset(ASSETS / "matrix.js") + "\n" + _asset(ASSETS / "map.js")  # one inline script
     parts = {
         "CSP": _csp(vis_js, map_js),
         "TITLE": html.escape(data.title),
