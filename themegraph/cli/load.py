@@ -162,8 +162,9 @@ def load_files(
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ):
-    """Load files, each recognised by its content (`themegraph load FILE...` is the same): say what each was
-    taken for, read every one, then write each as its own atomic load."""
+    """Load files of any kind, each recognised by its content (also `themegraph load FILE...`).
+
+    Says what it took each file for, reads them all, then writes each as its own atomic load."""
     from ..errors import ThemeGraphError
     from ..loaders.registry import recognise
     from ..readers.works import EXISTING_WORKS_QUERY
