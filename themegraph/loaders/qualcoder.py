@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
+from itertools import accumulate
 from collections import defaultdict
 from pathlib import Path
 
@@ -183,10 +184,23 @@ class _Reader:
         attrs.update(extra)
         row["attributes"] = json.dumps(attrs, ensure_ascii=False, sort_keys=True)
 
+    @staticmethod
+    def _holders(spans: list, starts: list, reach: list, s: int, e: int) -> set:
+        """Cases whose span holds s..e: spans are sorted by start, ``reach`` the greatest end so far,
+        so the walk back stops as soon as no earlier span reaches e (at once, for turns of talk)."""
+        found, j = set(), bisect_right(starts, s) - 1
+        while j >= 0 and reach[j] >= e:
+            if spans[j][1] >= e:
+                found.add(spans[j][2])
+            j -= 1
+        return found
+
     def read_codings(self, codes: dict, files: dict, spans: dict) -> list[tuple[str, str, str]]:
         """Extracts and their codes; (extract, participant, origin) for segments inside one case's span."""
         spoken, moved, bad = [], 0, 0
         starts = {fid: [s for s, _, _ in sp] for fid, sp in spans.items()}
+        reach = {fid: list(accumulate((e for _, e, _ in sp), max)) for fid, sp in spans.items()}  # max end so far
+        shared = {fid for fid, sp in spans.items() if len({pid for _, _, pid in sp}) > 1}
         for c in self.q("SELECT ctid, cid, fid, seltext, pos0, pos1, owner, memo, date FROM code_text "
                         "ORDER BY fid, pos0, pos1, ctid"):
             origin = self.origin("code_text", c["ctid"])
@@ -209,11 +223,10 @@ class _Reader:
             self.p.coded_by_user(extract, _text(c["owner"]), origin)
             self.p.memo(f"Memo on {fname} at {s}-{e}", _text(c["memo"]), origin, ("Extract", extract),
                         author=_text(c["owner"]), created=_text(c["date"]))
-            file_spans = spans.get(c["fid"], [])
-            i = bisect_right(starts.get(c["fid"], []), s) - 1
-            inside = {pid for a, b, pid in file_spans[: i + 1] if a <= s and e <= b}
-            if len(inside) == 1 and len({pid for _, _, pid in file_spans}) > 1:
-                spoken.append((extract, inside.pop(), origin))
+            if c["fid"] in shared:  # a file of several cases: the case whose span holds the segment
+                inside = self._holders(spans[c["fid"]], starts[c["fid"]], reach[c["fid"]], s, e)
+                if len(inside) == 1:
+                    spoken.append((extract, inside.pop(), origin))
         if moved:
             self.p.warn(f"{self.where}: {moved} coded segments' positions did not match their text: found it nearby")
         if bad:
