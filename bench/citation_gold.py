@@ -136,7 +136,8 @@ def source_citations(source: Path) -> tuple[list[dict], bool, str | None]:
 
 
 def rendered_body(path: Path) -> str:
-    """The rendered text up to its reference list (the list names every work, cited or not).
+    """The rendered text without its reference list (the list names every work, cited or not);
+    footnotes that pandoc places after the list are text.
 
     Read with pypdf and python-docx directly, not with ThemeGraph's readers, which are under test.
     """
@@ -147,11 +148,19 @@ def rendered_body(path: Path) -> str:
     elif path.suffix.lower() == ".docx":
         import docx
 
-        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        document = docx.Document(str(path))
+        text = "\n".join(p.text for p in document.paragraphs)
+        for part in document.part.package.iter_parts():  # notes: python-docx does not read them
+            if str(part.partname) in ("/word/footnotes.xml", "/word/endnotes.xml"):
+                notes = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", part.blob.decode("utf-8"))
+                text += "\n[1] " + " ".join(notes)  # marked as a note, so it stays after the cut below
     else:
         text = path.read_text(encoding="utf-8")
     headings = list(_REFERENCE_HEADING.finditer(text))
-    return text[: headings[-1].start()] if headings else text
+    if not headings:
+        return text
+    notes = re.search(r"(?m)^\[\d{1,3}\][ \t]", text[headings[-1].start():])  # pandoc puts footnotes after it
+    return text[: headings[-1].start()] + (text[headings[-1].start() + notes.start():] if notes else "")
 
 
 def _squeeze(text: str) -> str:

@@ -40,6 +40,7 @@ _NOT_A_HEADING = re.compile(
     r"^(?i:key ?words|e-?mail|correspondence)\b|^(?i:fig(?:ure)?\.?|table)\s*\d|@|https?://|www\.|\bdoi\b"
     r"|\s(?:and|or|of|the|a|an|in|on|for|to|with|by)$"
 )
+_NOTE_LINE = re.compile(r"(?m)^\[\d{1,3}\][ \t]")
 _SECTION_NUMBER = re.compile(r"\d+\.\d+(?:\.\d+)*\.?\s+\S")
 _PAGE_NUMBER_LINE = re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
@@ -126,7 +127,8 @@ class Layout:
         self.heading_starts = [h[0] for h in self.headings]
 
     def reference_lists(self) -> list[tuple[int, int]]:
-        """(start, end) of each "References" section: up to the next heading or the end.
+        """(start, end) of each "References" section: up to the next heading, the notes that follow
+        it ("[1] This approach is ...", as pandoc places footnotes) or the end.
 
         Its entries ("Bordin, E. S. (1979). The generalizability ...") are not citations.
         """
@@ -134,7 +136,8 @@ class Layout:
         for i, (start, title) in enumerate(self.headings):
             if _REFERENCE_HEADING.match(title):
                 end = self.headings[i + 1][0] if i + 1 < len(self.headings) else len(self.text)
-                spans.append((start, end))
+                note = _NOTE_LINE.search(self.text, start, end)
+                spans.append((start, note.start() if note else end))
         return spans
 
     def line_of(self, pos: int) -> int:

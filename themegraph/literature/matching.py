@@ -5,8 +5,8 @@ reader sees it; a reference list often says less than the text does.  The index 
 found in real manuscripts:
 
 * ``2017a`` / ``2017b`` against entries with no suffix: suffixes are assigned as APA does (7th ed.,
-  8.19): among works with the same authors and the same year, in order of title (a leading "A",
-  "An" or "The" ignored); ``n.d.-a`` likewise among undated works;
+  8.19) and citeproc renders them: among works of the same year cited alike ("Hemon et al."), in
+  order of title (a leading "A", "An" or "The" ignored); ``n.d.-a`` likewise among undated works;
 * ``(n.d.)`` against an entry with no year; ``1900/1953`` against either year;
 * name particles and forms: ``van Paridon`` finds ``Paridon, J. van`` and the reverse; a body's
   acronym (``WHO``) finds ``World Health Organization``;
@@ -47,13 +47,16 @@ def _title_order(work: WorkRecord) -> str:
 
 
 def year_labels(references: list[WorkRecord]) -> dict[int, str]:
-    """``{id(work): "2017a"}``: the suffix APA gives each work that shares authors and year with
-    another and has none in the reference list."""
+    """``{id(work): "2017a"}``: the suffix APA gives each work whose in-text citation would read
+    the same as another's (same year; the same one or two authors, or the same first author with
+    "et al." for three or more) and that has none in the reference list."""
     groups: dict[tuple, list[WorkRecord]] = defaultdict(list)
     for work in references:
         year = _year_of(work)
         if work.authors and not _SUFFIX.match(year) and (year[:4].isdigit() or year == "n.d."):
-            groups[(tuple(name_key(a.family) for a in work.authors), year[:4] if year[:4].isdigit() else year)].append(work)
+            families = [name_key(a.family) for a in work.authors]
+            cited_as = tuple(families) if len(families) < 3 else (families[0], "et al.")
+            groups[(cited_as, year[:4] if year[:4].isdigit() else year)].append(work)
     labels = {}
     for (_, year), works in groups.items():
         if len(works) > 1:

@@ -72,7 +72,7 @@ def read_text(path: Path | str) -> str:
 
 
 def _docx_text(path: Path, data: bytes) -> str:
-    """Paragraphs and table cells in document order, one paragraph per line.
+    """Paragraphs and table cells in document order, one paragraph per line, then the notes.
 
     Headings stay separate lines, which is what the citation extractor's section detection needs.
     """
@@ -102,10 +102,31 @@ def _docx_text(path: Path, data: bytes) -> str:
             elif tag == "tbl":
                 for row in Table(child, document).rows:
                     lines.append("\t".join(cell.text for cell in row.cells))
+        lines += _docx_notes(document)
     except (*ZIP_ERRORS, PackageNotFoundError, PythonDocxError, LxmlError, KeyError, ValueError, AttributeError,
             TypeError) as e:
         raise InputError(f"{path}: not a readable .docx file ({e})") from None
     return "\n".join(lines)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_notes(document) -> list[str]:
+    """Footnotes and endnotes after the body, one per line as "[n] text" (as pandoc writes them):
+    citations in notes are citations too.  python-docx reads no notes, so their XML parts are read."""
+    from lxml import etree
+
+    lines = []
+    for part in document.part.package.iter_parts():
+        if str(part.partname) not in ("/word/footnotes.xml", "/word/endnotes.xml"):
+            continue
+        for note in etree.fromstring(part.blob):
+            number = note.get(f"{_W}id", "")
+            if note.tag in (f"{_W}footnote", f"{_W}endnote") and number.isdigit() and int(number) > 0:
+                paragraphs = ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in note.iter(f"{_W}p")]
+                lines.append(f"[{number}] " + " ".join(p.strip() for p in paragraphs if p.strip()))
+    return lines
 
 
 def _pdf_text(path: Path, data: bytes) -> str:
