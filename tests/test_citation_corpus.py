@@ -44,9 +44,9 @@ def test_occurrences(scores):
 
 
 def test_reference_keys(scores):
-    """Pooled over the corpus >= 0.97, and >= 0.97 for every rendering but one: chainge-onboarding
-    (18/19), whose "(United Nations, 2021)" names an entry that has no author and keeps its body in
-    the .bib's institution field, which the reference reader does not keep."""
+    """Pooled >= 0.99; per rendering >= 0.965 (devops-agile's DOCX is 57/59) but for
+    chainge-onboarding (18/19), whose "(United Nations, 2021)" names an entry that has no author and
+    keeps its body in the .bib's institution field, which the reference reader does not keep."""
     assert pooled(scores, lambda s: s.key_match * s.gold_occurrences, lambda s: s.gold_occurrences) >= 0.99
     low = {(s.id, s.kind): f"{s.key_match * s.gold_occurrences:.0f}/{s.gold_occurrences}"
            for s in scores if s.key_match < 0.965}
