@@ -11,6 +11,7 @@ import lzma
 import re
 import zipfile
 import zlib
+from itertools import pairwise
 from pathlib import Path
 
 from ..errors import InputError
@@ -197,8 +198,7 @@ def _without_line_numbers(page: str) -> str:
     lines = page.splitlines()
     for pattern in (_TRAILING_NUMBER, _LEADING_NUMBER):
         numbered = [(i, int(m.group(1))) for i, ln in enumerate(lines) if (m := pattern.search(ln))]
-        in_run = {i for (i, n), (j, m) in zip(numbered, numbered[1:]) if m == n + 1} | {
-            j for (i, n), (j, m) in zip(numbered, numbered[1:]) if m == n + 1}
+        in_run = {line for (i, n), (j, m) in pairwise(numbered) if m == n + 1 for line in (i, j)}
         if len(in_run) >= 5 and len(in_run) * 3 >= sum(1 for ln in lines if ln.strip()):
             for i in in_run:
                 lines[i] = pattern.sub("", lines[i]) if pattern is _TRAILING_NUMBER else pattern.sub("", lines[i], 1)
