@@ -98,32 +98,40 @@ class Work:
 
     def __init__(self, root: Path):
         self.root, self.n = root, 0
+        root.mkdir(parents=True, exist_ok=True)
 
     def path(self, name: str) -> Path:
         self.n += 1
         return self.root / f"{self.n:03d}-{name}"
 
 
-def fixed_cost(work: Work, make, args_of, runs: int = 3, fresh_db=None) -> float:
+def _fresh(work: Work, name: str, src, prepare) -> Path:
+    """A new database path, prepared (untimed) by ``prepare(db, src)`` when given."""
+    db = work.path(name)
+    if prepare:
+        prepare(db, src)
+    return db
+
+
+def fixed_cost(work: Work, make, args_of, runs: int = 3, prepare=None) -> float:
     """Seconds of loading the smallest input of a format (size 2) into a fresh database: start-up,
     opening the database, one commit.  The fastest of ``runs``."""
-    fresh_db = fresh_db or work.path
     src = make(work.path("tiny"), 2)
-    return min(cli(fresh_db("fixed.db"), *args_of(src)) for _ in range(runs))
+    return min(cli(_fresh(work, "fixed.db", src, prepare), *args_of(src)) for _ in range(runs))
 
 
 def scaling(table: Table, work: Work, label: str, unit: str, sizes, make, args_of, fixed: float,
-            fresh_db=None) -> list:
-    """Load each size into a fresh database (``fresh_db(name)``); one row per size and one for the
-    cost of doubling.  Returns [(size, seconds, input path, database path)] of the sizes that loaded."""
-    fresh_db = fresh_db or work.path
+            prepare=None) -> list:
+    """Load each size into a fresh database (first given what ``prepare(db, input)`` puts there);
+    one row per size and one for the cost of doubling.  Returns [(size, seconds, input path,
+    database path)] of the sizes that loaded."""
     done = []
     for n in sizes:
         src = make(work.path(f"{label}-{n}"), n)
         try:
             runs = []
             for _ in range(REPEAT):
-                db = fresh_db(f"{label}-{n}.db")
+                db = _fresh(work, f"{label}-{n}.db", src, prepare)
                 runs.append(cli(db, *args_of(src)))
             t = min(runs)
         except Failed as exc:
@@ -331,13 +339,12 @@ def bench_paper(table: Table, work: Work, sizes) -> None:
     def args_of(paper):
         return ("load", "paper", str(paper), "--study", "mandatory-therapy", "--refs", str(paper.parent / "refs.bib"))
 
-    def with_study(name):  # every load starts from a database holding the worked example
-        db = work.path(name)
+    def with_study_and_refs(db, paper):  # as users do: the study, then its reference list, then the paper
         cli(db, "load", "study", str(EXAMPLE))
-        return db
+        cli(db, "load", "refs", str(paper.parent / "refs.bib"))
 
-    fixed = fixed_cost(work, make, args_of, fresh_db=with_study)
-    scaling(table, work, "load paper", "citations", sizes, make, args_of, fixed, fresh_db=with_study)
+    fixed = fixed_cost(work, make, args_of, prepare=with_study_and_refs)
+    scaling(table, work, "load paper", "citations", sizes, make, args_of, fixed, prepare=with_study_and_refs)
 
 
 # --- start-up -------------------------------------------------------------------------------------------
