@@ -11,13 +11,14 @@ again to the same bytes.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 from conftest import SHARED
-from refi_compare import DOCUMENTED, Documented, compare, facts, undocumented
+from refi_compare import DOCUMENTED, Documented, Fact, compare, facts, undocumented
 from test_refi import (
     handmade_files,
     handmade_qdpx,
@@ -57,11 +58,14 @@ def sources_folder(path: Path) -> dict[str, bytes]:
 
 def round_trip(store, original: Path, study: str, tmp_path: Path):
     """Import, export; the original's and the export's project.qde, and the export's path."""
+    first = zipfile.ZipFile(original).read("project.qde")
     batch, _ = qdpx_batch(original, study)
     store.apply(batch)
-    out = tmp_path / f"{study}.qdpx"
+    out = tmp_path / "exported" / f"{study}.qdpx"
+    out.parent.mkdir(exist_ok=True)
     export_qdpx(store, study, out)
-    return zipfile.ZipFile(original).read("project.qde"), zipfile.ZipFile(out).read("project.qde"), out
+    assert out != original
+    return first, zipfile.ZipFile(out).read("project.qde"), out
 
 
 @pytest.mark.parametrize("name", sorted(REAL))
@@ -258,3 +262,27 @@ def test_a_database_made_before_selections_existed_takes_a_project(tmp_path):
     store.apply(batch)
     rows = store.query("MATCH (s:Selection)-[:IN_STUDY]->(t:Study) RETURN t.id AS study, count(s) AS n")
     assert rows == [{"study": "old", "n": 297}]
+
+
+def test_a_sources_own_variable_values_go_back_on_the_source(store, tmp_path):
+    """ATLAS.ti gives attributes to documents, not cases: they stay on the source in the export,
+    and the participant ThemeGraph reads them into comes back as a case holding them too."""
+    body = """<Variables><Variable guid="e0000000-0000-4000-8000-000000000001" name="age" typeOfVariable="Integer"/></Variables>
+<Sources><TextSource guid="f0000000-0000-4000-8000-000000000001" name="Interview Ana">
+<PlainTextContent>I have worked here for years.</PlainTextContent>
+<VariableValue><VariableRef targetGUID="e0000000-0000-4000-8000-000000000001"/><IntegerValue>34</IntegerValue></VariableValue>
+</TextSource></Sources>"""
+    original = zip_members(tmp_path / "attrs.qdpx", {"project.qde": project_xml(body)})
+    batch, warnings = qdpx_batch(original, "attrs")
+    assert [json.loads(p["attributes"]) for p in batch.nodes["Participant"].values()] == [{"age": 34}]
+    assert any("source 'Interview Ana' has attributes but no case" in w for w in warnings)
+    first, exported, _ = round_trip(store, original, "attrs", tmp_path)
+    project_schema().validate(io.BytesIO(exported))
+    case = refi.guid_for("attrs/participant/interview-ana")
+    allowed = DOCUMENTED + (Documented("a source with attributes but no case gets a case",
+                                       lambda f: f.path == "/Project/Cases" or f.path.startswith(f"/Project/Cases/Case[{case}]")),)
+    only_original, only_export = compare(first, exported)
+    assert undocumented(only_original, allowed) == [] and undocumented(only_export, allowed) == []
+    assert only_original == set()  # the source keeps its own values
+    assert Fact(f"/Project/Cases/Case[{case}]/VariableValue[e0000000-0000-4000-8000-000000000001]/IntegerValue",
+                "#text", "34") in only_export

@@ -144,8 +144,9 @@ class _ProjectReader(Reader):
                 self.keep(coding, "Sources", el.get("guid"))
             self.notes_on(el, ("Document", id_))
             self.describe(el, ("Document", id_), name)
-            for value in el.all("VariableValue"):
+            for value in el.all("VariableValue"):  # given to the source's participant, and kept
                 self.doc_values[id_].update(self.variable_value(value))
+                self.keep(value, "Sources", el.get("guid"))
         for tag, n in sorted(self.kept_sources.items()):
             self.warn(f"{n} {tag}(s) kept as they are for export: their selections and codings are not in the graph")
 
