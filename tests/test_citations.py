@@ -450,3 +450,12 @@ def test_pdf_line_numbers_running_heads_and_ligatures_are_not_text():
     assert all("RUNNING HEAD" not in page for page in tidy)
     assert tidy[1].splitlines()[0] == "text of the effect line"
     assert _tidy_pages(["a year that ends a line 2019\nand one more line\n"]) == ["a year that ends a line 2019\nand one more line"]
+
+
+def test_a_citation_over_a_pdf_page_break():
+    from themegraph.readers.documents import _tidy_pages
+
+    pages = ["as argued before (Smith,\n14", "15\nJones, 2001; Lee &\nKim, 2003) and more."]
+    text = "\n\n".join(_tidy_pages(pages))
+    assert [(c.authors, c.year) for c in extract_citations(text)] == [(["Smith", "Jones"], "2001"),
+                                                                       (["Lee", "Kim"], "2003")]

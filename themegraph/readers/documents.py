@@ -164,8 +164,9 @@ _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi",
 
 def _tidy_pages(pages: list[str]) -> list[str]:
     """Pages without what the page layout adds to the words: ligatures, line numbers glued to the
-    lines ("... (Chou397" / "et al., 2021)") and a running head or foot repeated on many pages."""
-    pages = [_without_line_numbers(page.translate(_LIGATURES)) for page in pages]
+    lines ("... (Chou397" / "et al., 2021)"), page numbers, and a running head or foot repeated on
+    many pages."""
+    pages = [_without_page_number(_without_line_numbers(page.translate(_LIGATURES))) for page in pages]
     for pick in (0, -1):  # the first line, then the last line, of every page
         lines = [[ln for ln in page.splitlines() if ln.strip()] for page in pages]
         marks = [_running_mark(page_lines[pick]) if page_lines else None for page_lines in lines]
@@ -178,6 +179,17 @@ def _tidy_pages(pages: list[str]) -> list[str]:
         if repeated:
             pages = [_drop_line(page, pick) if mark in repeated else page for page, mark in zip(pages, marks)]
     return pages
+
+
+def _without_page_number(page: str) -> str:
+    """The page without a first or last line that is only its number, so that a citation running
+    over the page break ("(Smith," / "14" / "Jones, 2001)") reads as one."""
+    lines = page.splitlines()
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    for i in {filled[0], filled[-1]} if filled else ():
+        if re.fullmatch(r"\s*\d{1,4}\s*", lines[i]):
+            lines[i] = ""
+    return "\n".join(lines)
 
 
 def _running_mark(line: str) -> str:
