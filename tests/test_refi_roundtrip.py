@@ -286,3 +286,18 @@ def test_a_sources_own_variable_values_go_back_on_the_source(store, tmp_path):
     assert only_original == set()  # the source keeps its own values
     assert Fact(f"/Project/Cases/Case[{case}]/VariableValue[e0000000-0000-4000-8000-000000000001]/IntegerValue",
                 "#text", "34") in only_export
+
+
+def test_a_text_changed_since_import_is_written_anew_under_its_name(store, tmp_path):
+    """When a document's text no longer matches the file it came with, the export writes the
+    text (UTF-8, positions in code points) in that file's place, not beside it."""
+    path = REAL["qc-1.3.2-interview"][0]  # its files are not named after the sources' GUIDs
+    batch, _ = qdpx_batch(path, "edit")
+    doc = batch.nodes["Document"]["edit/document/admin-1-txt"]
+    doc["text"] = "A different text."
+    store.apply(batch)
+    out = tmp_path / "edited.qdpx"
+    export_qdpx(store, "edit", out)
+    files = sources_folder(out)
+    assert files[doc["path"]] == b"A different text."
+    assert set(files) == set(sources_folder(path))

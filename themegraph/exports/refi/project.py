@@ -172,8 +172,10 @@ class _ProjectWriter(Writer):
             source = decode_text(base64.b64decode(original))
             if source.text == row["text"]:
                 return row["path"], scheme_named(source, row.get("positions"))
-        # keep the file name the project had, unless it is unsafe or taken (names match caselessly)
-        taken = {name.casefold() for name in [*self.files, *(f"sources/{f}" for f in self.g.files)]}
+        # keep the file name the project had (replacing its kept original), unless it is unsafe or
+        # taken by another file (names match caselessly)
+        others = (f"sources/{f}" for f in self.g.files if f != row["path"])
+        taken = {name.casefold() for name in [*self.files, *others]}
         safe = _SAFE_FILE.fullmatch(row["path"]) and f"sources/{row['path']}".casefold() not in taken
         file = row["path"] if safe else f"{guid}.txt"
         self.files[f"sources/{file}"] = row["text"].encode("utf-8")
