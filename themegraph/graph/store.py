@@ -84,12 +84,15 @@ class Store(ABC):
             return batches
         known = {r["doi"].lower(): r["id"] for r in self.query(
             "MATCH (w:Work) WHERE w.doi IS NOT NULL RETURN w.doi AS doi, w.id AS id ORDER BY id")}
-        renames: dict[str, dict[str, str]] = {}
+        renames: dict[str, str] = {}
         for batch, id_, doi in incoming:
             canonical = known.setdefault(doi, id_)
             if canonical != id_:
-                renames.setdefault(batch.source, {})[id_] = canonical
-        return [b.renamed("Work", renames[b.source]) if b.source in renames else b for b in batches]
+                renames[id_] = canonical
+        if not renames:
+            return batches
+        # every batch of the load follows, so a study citing a work another batch holds still finds it
+        return [b.renamed("Work", renames) for b in batches]
 
     def _apply_many(self, batches: list[Batch], force: bool, policy: str) -> list[LoadReport]:
         recorded, digests = {}, {}
