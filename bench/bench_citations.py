@@ -39,9 +39,11 @@ def main() -> None:
     parser.add_argument("--page-chars", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--text", type=Path, default=SEED, help="paper to repeat (plain text)")
+    parser.add_argument("--dense", action="store_true",
+                        help="instead, one citation a line and no full stop (the worst case for sentences)")
     args = parser.parse_args()
 
-    seed = args.text.read_text(encoding="utf-8")
+    seed = "(Bordin, 1979)\n" if args.dense else args.text.read_text(encoding="utf-8")
     size = args.pages * args.page_chars
     text = (seed * (size // len(seed) + 1))[:size]
     references = read_references(REFS)[0] if REFS.exists() else None

@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -283,20 +282,16 @@ def test_bom_and_utf16_text_are_read(tmp_path):
 # --- speed and robustness -------------------------------------------------------------------
 
 
-def test_a_hundred_pages_in_under_a_second(seed_text, seed_refs):
-    pages = seed_text * (300_000 // len(seed_text) + 1)
-    extract_citations("warm up (Bordin, 1979).")
-    started = time.perf_counter()
-    citations = extract_citations(pages, seed_refs)
-    assert time.perf_counter() - started < 1.0
-    assert len(citations) >= 91 * 6
+def test_a_hundred_pages_find_every_repeated_citation(seed_text, seed_refs):
+    # speed is measured by bench/bench_citations.py (--dense too), never by a timed unit test
+    copies = 300_000 // len(seed_text) + 1
+    citations = extract_citations(seed_text * copies, seed_refs)
+    assert len(citations) == 91 * copies
 
 
-def test_dense_citations_without_full_stops_stay_fast_and_bounded():
+def test_dense_citations_without_full_stops_are_each_found_with_bounded_sentences():
     text = "(Bordin, 1979)\n" * 20_000  # 300k characters, one endless "sentence"
-    started = time.perf_counter()
     citations = extract_citations(text)
-    assert time.perf_counter() - started < 1.0
     assert len(citations) == 20_000
     assert max(len(c.sentence) for c in citations) <= MAX_SENTENCE
 
