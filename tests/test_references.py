@@ -306,3 +306,16 @@ def test_example_bibliography_loads_into_the_store(store):
     assert store.query("MATCH (w:Work {key: 'gap1994'}) RETURN w.name AS n") == [
         {"n": "Group for the Advancement of Psychiatry (1994)"}
     ]
+
+
+def test_an_issuing_body_and_biblatex_extended_names_are_authors(tmp_path):
+    bib = tmp_path / "bodies.bib"
+    bib.write_text(
+        "@report{un2021,\n  institution = {United Nations},\n  title = {World report},\n  year = {2021}\n}\n"
+        "@article{vd2020,\n  author = {family=Dongen, given=Jan, prefix=van and Smith, John},\n"
+        "  title = {Extended names},\n  year = {2020}\n}\n"
+    )
+    works, problems = read_references(bib)
+    assert problems == []
+    assert [[a.display for a in w.authors] for w in works] == [["United Nations"], ["van Dongen, Jan", "Smith, John"]]
+    assert [w.id for w in works] == ["work/united-nations-2021-world-report", "work/van-dongen-2020-extended-names"]

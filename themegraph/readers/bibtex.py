@@ -53,6 +53,12 @@ def _bib_names(raw: str, decoder) -> list[AuthorName]:
         if name.startswith("{") and name.endswith("}") and balanced(name[1:-1]):
             out.append(corporate(_delatex(decoder, name[1:-1])))
             continue
+        if _EXTENDED_NAME.match(name):  # biblatex's "family=Dongen, given=Jan, prefix=van"
+            keys = dict(_extended_parts(name))
+            family = " ".join(_delatex(decoder, keys[k]) for k in ("prefix", "family") if keys.get(k))
+            if family:
+                out.append(person(family, _delatex(decoder, keys.get("given", "")), keys.get("suffix", "")))
+            continue
         parts = parse_single_name_into_parts(name, strict=False)
         first = [_delatex(decoder, p) for p in parts.first]
         # a capitalised particle written first-name-first ("Peter De Jong") belongs to the family
@@ -66,6 +72,20 @@ def _bib_names(raw: str, decoder) -> list[AuthorName]:
         if family:  # a stray "," between names is no one
             out.append(person(family, " ".join(first), jr))
     return out
+
+
+_EXTENDED_NAME = re.compile(r"^\s*(family|given|prefix|suffix)\s*=", re.IGNORECASE)
+
+
+def _extended_parts(name: str):
+    """The ``key=value`` parts of a biblatex extended name, values unbraced."""
+    for part in re.split(r",(?![^{]*\})", name):
+        key, sep, value = part.partition("=")
+        if sep:
+            value = value.strip()
+            if value.startswith("{") and value.endswith("}"):
+                value = value[1:-1]
+            yield key.strip().lower(), value
 
 
 def _split_and(raw: str) -> list[str]:
@@ -217,6 +237,9 @@ def _bib_entry(entry, where: str, strings: dict[str, str], decoder) -> tuple[Wor
                             f"{f.key.lower()}; its name is kept as written")
     raw_names = fields.get("author") or fields.get("editor") or ""
     authors = _bib_names(raw_names, decoder) if raw_names else []
+    body = fields.get("institution") or fields.get("organization")
+    if not authors and body:  # a report or web page whose author is the body that issued it
+        authors = [corporate(_delatex(decoder, body.strip("{}")))]
 
     def text(name: str) -> str | None:
         return _delatex(decoder, fields[name]) if fields.get(name) else None
