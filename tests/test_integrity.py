@@ -308,3 +308,37 @@ def _no_user_neo4j(monkeypatch):
     monkeypatch.delenv("NEO4J_URI", raising=False)
     yield
     assert "NEO4J_URI" not in os.environ
+
+
+def test_a_knowledge_base_made_by_an_older_themegraph_is_upgraded_in_place(tmp_path):
+    """Relations with one `source` (before issue #13) and a Source table without `digest`: any
+    command reads it, and the next load merges with what it holds."""
+    from themegraph.graph.schema import NODE_KINDS
+
+    db = tmp_path / "old.db"
+    cols = lambda kind, drop=(): ", ".join(f"{p.name} {p.type}" for p in NODE_KINDS[kind].columns if p.name not in drop)  # noqa: E731
+    script = "\n".join([
+        "import ladybug",
+        f"db = ladybug.Database({str(db)!r}); c = ladybug.Connection(db)",
+        f"c.execute('CREATE NODE TABLE Work({cols('Work')}, PRIMARY KEY(id))')",
+        f"c.execute('CREATE NODE TABLE Author({cols('Author')}, PRIMARY KEY(id))')",
+        f"c.execute('CREATE NODE TABLE Source({cols('Source', ('digest',))}, PRIMARY KEY(id))')",
+        "c.execute('CREATE REL TABLE AUTHORED_BY(FROM Work TO Author, kind STRING, position INT64, source STRING, "
+        "origin STRING, loaded_at STRING)')",
+        "c.execute(\"CREATE (:Work {id: 'work/bordin-1979-generalizability-psychoanalytic-concept', name: 'Bordin (1979)', "
+        "sources: ['refs:old.bib'], year: '1979'})-[:AUTHORED_BY {kind: 'AUTHORED_BY', position: 1, "
+        "source: 'refs:old.bib'}]->(:Author {id: 'author/bordin-es', name: 'Bordin, E. S.', sources: ['refs:old.bib']})\")",
+        "c.execute(\"CREATE (:Source {id: 'refs:old.bib', name: 'refs:old.bib', loader: 'refs', "
+        "counts: '{\\\"AUTHORED_BY\\\": 1, \\\"Author\\\": 1, \\\"Work\\\": 1}'})\")",
+        "db.close()",
+    ])
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    args = ["--db", str(db)]
+    assert stats(args)["relationships"]["AUTHORED_BY"] == 1
+    ok(*args, "load", "refs", str(EXAMPLE / "references.bib"))
+    after = stats(args)
+    assert (after["relationships"]["AUTHORED_BY"], after["nodes"]["Work"]) == (98, 49)
+    bordin = rows(args, "cypher", "MATCH (:Work)-[r:AUTHORED_BY]->(a:Author) WHERE a.id = 'author/bordin-es' "
+                  "AND r.position = 1 RETURN r.sources AS s, r.fact AS f")
+    assert {tuple(sorted(r["s"])) for r in bordin} >= {("refs:old.bib", "refs:references.bib")}
+    assert tg(*args, "check").returncode == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from .ids import fold
 from .schema import NODES, RELS, STUDY_SCOPED
 from .store import Store
 
@@ -84,6 +85,19 @@ def run_checks(store: Store) -> list[dict]:
     results.append(_row("one work per DOI", FAIL if same_doi else OK, sum(r["n"] - 1 for r in same_doi),
                         f"works sharing a DOI: {', '.join(r['doi'] for r in same_doi[:5])}" if same_doi
                         else "no two works share a DOI"))
+
+    # two works that look like one: the same first author, year and title under two ids
+    looks = store.query(
+        "MATCH (w:Work)-[a:AUTHORED_BY]->(au:Author) WHERE a.position = 1 AND w.title IS NOT NULL "
+        "RETURN w.id AS id, au.family AS family, w.year AS year, w.title AS title"
+    )
+    groups: dict[tuple, set[str]] = {}
+    for r in looks:
+        groups.setdefault((fold(r["family"] or ""), r["year"], fold(r["title"])), set()).add(r["id"])
+    alike = sorted(sorted(ids) for ids in groups.values() if len(ids) > 1)
+    results.append(_row("works that look alike", WARN if alike else OK, len(alike),
+                        f"same first author, year and title under two ids: {', '.join(' = '.join(g) for g in alike[:3])}"
+                        if alike else "no two works share first author, year and title"))
 
     # study-scoped nodes belong to their study
     unscoped = 0

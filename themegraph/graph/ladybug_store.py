@@ -291,6 +291,29 @@ class LadybugStore(Store):
                 raise
         if self.db is None:
             self._open()
+        if read_only and not self._has_schema():
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """A knowledge base made by an older ThemeGraph, opened to be read: bring it to the declared
+        schema first (new kinds and columns, by the same atomic swap as a load), so every command
+        can read it.  If a writer is at work, it will do so itself; reads go on meanwhile."""
+        try:
+            self._take_lock()
+        except StoreError:
+            return
+        self.db.close()
+        self.db = None
+        self.read_only = False
+        try:
+            self._write(lambda ops: None)
+        finally:
+            self.read_only = True
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            self._release_lock()
+            self._open()
 
     def _open(self) -> None:
         """Open the live database, replaying a dead writer's log first if it left one."""
