@@ -7,6 +7,7 @@ and the helpers every command shares; each other module registers one group of c
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 
@@ -30,6 +31,22 @@ def _stop(signum, frame) -> None:
     raise Interrupted(signum)
 
 
+class _Said(logging.Handler):
+    """The stores' messages (``logging``, the graph layer never prints) on stderr, as
+    ``Warning: ...`` or ``note: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "Warning" if record.levelno >= logging.WARNING else "note"
+        err.print(f"{prefix}: {record.getMessage()}", markup=False)
+
+
+def _show_store_messages() -> None:
+    graph = logging.getLogger("themegraph")
+    if not any(isinstance(h, _Said) for h in graph.handlers):
+        graph.addHandler(_Said())
+        graph.setLevel(logging.INFO)
+
+
 def run() -> None:
     """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1.
 
@@ -39,6 +56,7 @@ def run() -> None:
     """
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stop)
+    _show_store_messages()
     try:
         app()
     except ThemeGraphError as exc:

@@ -58,7 +58,7 @@ def restore(store: Store, nodes: NodeRows, rels: RelRows) -> LoadReport:
         return report
 
     size = sum(len(r) for r in nodes.values()) + sum(len(r) for r in rels.values())
-    return store._write(write, size)
+    return store.write_rows(write, size)
 
 
 def write_jsonl(store: Store, folder: Path) -> dict[str, int]:

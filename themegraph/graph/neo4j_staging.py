@@ -28,9 +28,9 @@ the published graph as the held-back changes will leave it.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import sys
 import time
 import uuid
 from collections import defaultdict
@@ -62,6 +62,9 @@ ROW_BYTES = 2048
 DEFAULT_STAGE_ROWS = 100_000
 
 _UNITS = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "K": 2**10, "M": 2**20, "G": 2**30}
+
+#: Messages for the user; the command line prints them on stderr (``cli.run``).
+log = logging.getLogger(__name__)
 
 
 def _bytes(value: str) -> int:
@@ -356,8 +359,8 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
         try:
             discard(driver, database, ops.run)
         except Exception as exc:  # the server went away: the run is invisible and cleaned up later
-            print(f"warning: could not remove the staged rows of run {ops.run} ({exc.__class__.__name__}); "
-                  "they are invisible to queries and the next large load removes them", file=sys.stderr)
+            log.warning(f"could not remove the staged rows of run {ops.run} ({exc.__class__.__name__}); "
+                  "they are invisible to queries and the next large load removes them")
         if isinstance(failure, TooBig):
             raise StoreError(
                 "even staged, publishing this load needs more transaction memory than the server allows "
@@ -367,8 +370,8 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
     try:
         ops.forget_run()
     except Exception as exc:  # the load is published; only bookkeeping is left, finished later
-        print(f"warning: the load is published, but removing run {ops.run}'s marks failed "
-              f"({exc.__class__.__name__}); the next large load finishes it", file=sys.stderr)
+        log.warning(f"the load is published, but removing run {ops.run}'s marks failed "
+              f"({exc.__class__.__name__}); the next large load finishes it")
     return result
 
 

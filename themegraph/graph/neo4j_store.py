@@ -9,8 +9,8 @@ are created before the first write.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
@@ -31,6 +31,9 @@ from .store import Store
 from .writer import LoadReport
 
 CONNECT_TIMEOUT = float(os.environ.get("THEMEGRAPH_NEO4J_TIMEOUT", "10"))
+
+#: Messages for the user; the command line prints them on stderr (``cli.run``).
+log = logging.getLogger(__name__)
 
 
 def _plain(value):
@@ -101,8 +104,7 @@ class Neo4jStore(Store):
                     self._committed()
                     return report
                 except TooBig:
-                    print(f"note: {rows:,} rows are too many for one transaction on this server; staging the load",
-                          file=sys.stderr)
+                    log.info(f"{rows:,} rows are too many for one transaction on this server; staging the load")
             report = staged_write(self.driver, self.database, fn)
             self._committed()
             return report

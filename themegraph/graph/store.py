@@ -113,6 +113,11 @@ class Store(ABC):
         written = {r.source: r for r in self._write(lambda ops: writer.write_batches(ops, todo, loaded_at, policy), size)}
         return [written.get(b.source) or LoadReport(b.source, skipped=True) for b in batches]
 
+    def write_rows(self, fn, rows: int = 0) -> LoadReport:
+        """Run ``fn(ops)`` (``writer.WriteOps``) atomically, for writers of exact rows that are not
+        loads (a JSONL restore, a copy between stores): no replace-by-source, no fingerprints."""
+        return self._write(fn, rows)
+
     def drop_source(self, source: str) -> LoadReport:
         """Remove everything ``source`` contributed (atomically)."""
         loaded_at = now_iso()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from .documents import decode_text
 
 
 @dataclass
@@ -28,18 +29,14 @@ class Row:
 
 
 def read_text(path: Path) -> str:
-    """The file as text: UTF-8 (a BOM is dropped), or an InputError naming the byte offset."""
-    data = path.read_bytes()
+    """The file as text, decoded by the one rule every text file follows (``documents.decode_text``:
+    UTF-8 with or without a BOM, or UTF-16 with one; anything else an InputError naming the line
+    and byte offset)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start}); "
-            "save it as 'CSV UTF-8' or UTF-8 text"
-        ) from None
-    if "\x00" in text:
-        raise InputError(f"{path}: looks like a binary file, not text")
-    return text
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+    return decode_text(data, path)
 
 
 def _delimiter(sample: str) -> str:

@@ -36,6 +36,10 @@ class SourceText:
 def decode_text(raw: bytes, where: str = "source") -> SourceText:
     """Decode a source file (UTF-8 by the standard; UTF-16 and Windows-1252 tolerated).
 
+    Not ``readers.documents.decode_text``, on purpose: a CAQDAS tool counted its positions in the
+    file as it was, so this keeps what the export needs to count them the same way again (BOM,
+    line ends, characters outside the BMP) and reads a Windows-1252 file rather than refusing it.
+
     Bytes that are not UTF-8 are read as Windows-1252, which decodes any byte; a file with a
     UTF-16 byte-order mark but bytes that are not UTF-16 (odd length, lone surrogate) has no such
     fallback and is an InputError naming ``where`` (the archive and member) and the byte offset.
