@@ -270,6 +270,7 @@ class LadybugStore(Store):
     """A knowledge base in a Ladybug database folder."""
 
     name = "ladybug"
+    dialect = "ladybug"
 
     def __init__(self, path: str | os.PathLike, *, read_only: bool = False):
         self.path = Path(path)

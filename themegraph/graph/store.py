@@ -37,6 +37,9 @@ class Store(ABC):
     """A ThemeGraph knowledge base."""
 
     name: str = "store"
+    #: The Cypher dialect it speaks: a named query may carry a variant for it (``path.ladybug.cypher``)
+    #: where the portable text cannot say the same thing.  Neo4j's is the portable one.
+    dialect: str = "cypher"
     #: Writes committed by this process (any store): after Ctrl-C, the CLI says whether one was.
     commits: int = 0
 

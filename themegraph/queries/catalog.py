@@ -117,7 +117,7 @@ class Query:
 
     def text_for(self, store, node_kinds: dict[str, str] | None = None) -> str:
         """The Cypher to send to ``store``: its dialect's variant, markers filled in."""
-        return expand(self.variants.get(store.name, self.cypher), node_kinds)
+        return expand(self.variants.get(store.dialect, self.cypher), node_kinds)
 
     def bind(self, given: dict) -> dict:
         """Declared defaults overlaid with Python values; unknown names are an error listing the valid ones."""
