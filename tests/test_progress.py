@@ -139,8 +139,9 @@ def test_the_cli_summarises_warnings_unless_verbose(tmp_path):
                            for i in range(6)), encoding="utf-8")
     runner = CliRunner()
 
-    def warnings(*options):
-        result = runner.invoke(app, ["--db", str(tmp_path / "kb.db"), *options, "load", "refs", str(bib)])
+    def warnings(*options):  # a fresh database each time: an unchanged file is not read again
+        db = tmp_path / f"kb{len(options)}{options[0] if options else ''}.db"
+        result = runner.invoke(app, ["--db", str(db), *options, "load", "refs", str(bib)])
         assert result.exit_code == 0, result.output
         return [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
 
