@@ -15,11 +15,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "themegraph"
 
 MAX_LINES = 600
 
-#: Modules over MAX_LINES today, each being split under issue #14; a new one fails the test, and
-#: so does an entry here once its module is back under the limit (delete the entry then).
-KNOWN_LONG = {
-}
-
 #: What the lower rooms may import (docs/architecture.md): the knowledge base and the file formats
 #: never depend on the work rooms (loaders, review, exports, queries, maps) or the doors (cli, api).
 LOWER_ROOMS = {
@@ -163,10 +158,8 @@ def test_no_import_cycle():
 
 def test_no_module_over_600_lines():
     lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()}
-    too_long = {name: n for name, n in lengths.items() if n > MAX_LINES and name not in KNOWN_LONG}
+    too_long = {name: n for name, n in lengths.items() if n > MAX_LINES}  # none since #14's splits
     assert not too_long, f"modules over {MAX_LINES} lines: {too_long}"
-    split = sorted(name for name in KNOWN_LONG if name not in lengths or lengths[name] <= MAX_LINES)
-    assert not split, f"no longer over {MAX_LINES} lines (or gone): remove from KNOWN_LONG: {split}"
 
 
 def test_drivers_are_imported_only_under_graph():
