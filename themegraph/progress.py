@@ -33,7 +33,13 @@ def set_quiet(quiet: bool) -> None:
 
 def _columns(unit: str) -> list:
     """The bar's columns: what, bar, done/total, rate, time left."""
-    from rich.progress import BarColumn, DownloadColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     done = DownloadColumn() if unit == "bytes" else TextColumn(f"{{task.completed:,.0f}}/{{task.total:,.0f}} {unit}")
     return [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), done,
