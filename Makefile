@@ -29,6 +29,7 @@ neo4j-stop:
 # citation accuracy on the real-manuscript corpus (tests/data/citations/manifest.yaml; texts outside git)
 accuracy: $(STAMP)
 	$(BIN)/python -m bench.citation_accuracy
+	$(BIN)/pytest -q -p no:cacheprovider bench/test_citation_corpus.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(SIZE),--size $(SIZE),)

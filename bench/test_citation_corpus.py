@@ -1,8 +1,9 @@
 """Citation accuracy on real manuscripts nobody here wrote (tests/data/citations/manifest.yaml).
 
-The gold lists are committed; the manuscripts are not (see the manifest), so these tests run
-where the corpus directory exists (THEMEGRAPH_CITATION_CORPUS, default /work/citations-corpus)
-and are skipped elsewhere.  The bars are those of issue #18.
+The gold lists are committed; the manuscripts are not (fetched repositories' texts stay out of
+the repository; the manifest says where each one is), so these tests live beside the benchmark,
+outside ``make test``, and ``make accuracy`` runs them where the corpus directory exists
+(THEMEGRAPH_CITATION_CORPUS, default /work/citations-corpus).  The bars are those of issue #18.
 """
 
 import pytest
@@ -44,13 +45,12 @@ def test_occurrences(scores):
 
 
 def test_reference_keys(scores):
-    """Pooled >= 0.99; per rendering >= 0.965 (devops-agile's DOCX is 57/59) but for
-    chainge-onboarding (18/19), whose "(United Nations, 2021)" names an entry that has no author and
-    keeps its body in the .bib's institution field, which the reference reader does not keep."""
+    """Pooled >= 0.99; per rendering >= 0.965 (devops-agile's DOCX, from another version of the
+    source, cites one work fewer times: 57/59)."""
     assert pooled(scores, lambda s: s.key_match * s.gold_occurrences, lambda s: s.gold_occurrences) >= 0.99
     low = {(s.id, s.kind): f"{s.key_match * s.gold_occurrences:.0f}/{s.gold_occurrences}"
            for s in scores if s.key_match < 0.965}
-    assert low == {("chainge-onboarding", "txt"): "18/19"}
+    assert low == {}
 
 
 def test_sections_from_real_headings(scores):
