@@ -884,16 +884,18 @@ def study_bundle(draw, xlsx=False):
                        "status": draw(st.sampled_from(["confirmed", "unconfirmed"]))}
             listed = draw(st.lists(st.sampled_from(sorted(used_themes)), max_size=3))
             finding["themes"] = [spelled(draw, t) for t in listed]
-            expect["DERIVED_FROM"] += len(listed)
-            links = []
+            expect["DERIVED_FROM"] += len(set(listed))  # a theme listed twice is one fact (docs/identity.md)
+            links, facts = [], set()
             kinds = [k for k, v in targets.items() if v]
             for _ in range(draw(st.integers(0, 3)) if kinds else 0):
                 kind = draw(st.sampled_from(kinds))
                 stance = draw(st.sampled_from(STANCE_NAMES))
+                target = draw(st.sampled_from(targets[kind]))
                 links.append({"stance": draw(st.sampled_from([stance, stance.upper(), stance.capitalize()])),
-                              kind: draw(st.sampled_from(targets[kind])),
-                              "evidence": draw(FREE_TEXT.filter(lambda t: t.strip()))})
-                expect[stance.upper()] += 1
+                              kind: target, "evidence": draw(FREE_TEXT.filter(lambda t: t.strip()))})
+                if (stance, kind, slug(target)) not in facts:
+                    facts.add((stance, kind, slug(target)))
+                    expect[stance.upper()] += 1
             if links:
                 finding["links"] = links
             findings.append(finding)
