@@ -73,7 +73,7 @@ def schema_cmd(fmt: FormatOpt = Format.table):
     """Print the declared node and relationship kinds with their properties."""
     rows = schema.describe()
     if fmt is not Format.json:
-        rows = [{**r, "pairs": r.get("pairs", []), "properties": r["properties"]} for r in rows]
+        rows = [{**r, "pairs": r.get("pairs", [])} for r in rows]  # nodes join nothing
     emit(rows, fmt, ["kind", "name", "pairs", "properties", "doc"])
 
 

@@ -200,6 +200,11 @@ def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         where = f"{path}:{line}"
+        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)) and not isinstance(
+            block.ignore_error_block, Entry
+        ):  # an @string defined twice: the parser keeps the first
+            problems.append(f"{where}: @string {getattr(block, 'key', '?')!r} is defined again; the first value is kept")
+            continue
         if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
             # a repeated key is made unique later (_unique_keys); a field given twice keeps its first value
             entry = block.ignore_error_block

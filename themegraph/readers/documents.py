@@ -16,8 +16,6 @@ from pathlib import Path
 
 from ..errors import InputError
 
-#: Extensions read as plain UTF-8 text.
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 
 #: Every way :mod:`zipfile` fails on a damaged, encrypted or unsupported archive (.docx, .qdpx):
 #: bad headers or CRCs (BadZipFile), offsets before the start of the file (OSError from seek),
@@ -186,7 +184,7 @@ def _without_page_number(page: str) -> str:
     over the page break ("(Smith," / "14" / "Jones, 2001)") reads as one."""
     lines = page.splitlines()
     filled = [i for i, ln in enumerate(lines) if ln.strip()]
-    for i in {filled[0], filled[-1]} if filled else ():
+    for i in {filled[0], filled[-1]} if len(filled) > 1 else ():  # a page of one number is its text
         if re.fullmatch(r"\s*\d{1,4}\s*", lines[i]):
             lines[i] = ""
     return "\n".join(lines)
