@@ -28,7 +28,7 @@ import neo4j
 from bench import cli
 from bench.corpus import build
 from bench.raw import raw_copy
-from themegraph.graph.ladybug_store import _arrow
+from themegraph.graph.ladybug_store import arrow_table
 from themegraph.graph.neo4j_ops import props
 from themegraph.graph.open import open_store
 from themegraph.graph.schema import (
@@ -38,7 +38,7 @@ from themegraph.graph.schema import (
     neo4j_node_create,
     neo4j_rel_create,
 )
-from themegraph.graph.writer import _complete
+from themegraph.graph.writer import complete_row
 from themegraph.queries import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def prepared_rows(corpus):
     for batch in corpus.batches:
         for kind, rows in batch.nodes.items():
             for id_, row in rows.items():
-                full = _complete(NODE_KINDS[kind], id_, row, STAMP_AT)
+                full = complete_row(NODE_KINDS[kind], id_, row, STAMP_AT)
                 full["sources"] = [batch.source]
                 nodes.setdefault(kind, []).append(full)
         for (type_, src, dst), rows in batch.rels.items():
@@ -83,12 +83,12 @@ def prepared_rows(corpus):
 def arrow_tables(corpus):
     """The corpus's rows as one Arrow table per table (untimed), as ``raw_copy`` reads them."""
     nodes, rels = prepared_rows(corpus)
-    node_tables = {k: _arrow([(p.name, p.type) for p in NODE_KINDS[k].columns], rows) for k, rows in nodes.items()}
+    node_tables = {k: arrow_table([(p.name, p.type) for p in NODE_KINDS[k].columns], rows) for k, rows in nodes.items()}
     rel_tables = {}
     for (type_, src, dst), rows in rels.items():
         names = [p.name for p in REL_KINDS[type_].columns]
         columns = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in REL_KINDS[type_].columns]
-        rel_tables[(type_, src, dst)] = _arrow(columns, rows).rename_columns(["from", "to", *names])
+        rel_tables[(type_, src, dst)] = arrow_table(columns, rows).rename_columns(["from", "to", *names])
     return node_tables, rel_tables
 
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 #: fills; a fixed budget keeps a laptop usable (THEMEGRAPH_BUFFER_POOL_MB overrides it).
 BUFFER_POOL_BYTES = int(os.environ.get("THEMEGRAPH_BUFFER_POOL_MB", "2048")) * 1024 * 1024
 
-def _arrow(columns: list[tuple[str, str]], rows: list[dict], constants: dict | None = None) -> pa.Table:
+def arrow_table(columns: list[tuple[str, str]], rows: list[dict], constants: dict | None = None) -> pa.Table:
     """An Arrow table with the given (name, ladybug type) columns, in that order.
 
     A missing key is a null; a column in ``constants`` takes one value for every row.  Built
@@ -204,7 +204,7 @@ class _Ops:
             return
         types = {p.name: p.type for p in rel.columns}
         columns = [("v_src", "STRING"), ("v_dst", "STRING"), ("v_fact", "STRING")] + [(f"v_{n}", types[n]) for n in names]
-        tbl = _arrow(columns, [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
+        tbl = arrow_table(columns, [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
         sets = ", ".join(f"r.{n} = v_{n}" for n in names)
         self.conn.execute(
             f"LOAD FROM tbl MATCH (a:{src})-[r:{rel.name}]->(b:{dst}) "
@@ -239,13 +239,13 @@ class _Ops:
 
     def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         if rows:
-            tbl = _arrow(self._stored(kind), rows)  # noqa: F841
+            tbl = arrow_table(self._stored(kind), rows)  # noqa: F841
             self.conn.execute(f"COPY {kind.name} FROM tbl")
 
     def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         if rows:
             # LOAD FROM exposes columns as bare variables: prefix them so none clashes with a keyword
-            tbl = _arrow([(f"v_{p.name}", p.type) for p in kind.columns], [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
+            tbl = arrow_table([(f"v_{p.name}", p.type) for p in kind.columns], [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
             sets = ", ".join(f"n.{p.name} = v_{p.name}" for p in kind.columns if p.name != "id")
             self.conn.execute(f"LOAD FROM tbl MATCH (n:{kind.name}) WHERE n.id = v_id SET {sets}")
 
@@ -259,7 +259,7 @@ class _Ops:
             return
         stored = self._stored(rel)
         columns = [("src", "STRING"), ("dst", "STRING")] + stored
-        parts = [_arrow(columns, rows, stamp) for rows, stamp in segments if rows]
+        parts = [arrow_table(columns, rows, stamp) for rows, stamp in segments if rows]
         import pyarrow as pa
 
         tbl = pa.concat_tables(parts).rename_columns(["from", "to"] + [n for n, _ in stored])  # noqa: F841

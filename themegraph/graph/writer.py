@@ -148,7 +148,7 @@ def _norm(value):
     return value
 
 
-def _complete(kind: NodeKind, id_: str, row: dict, loaded_at: str) -> dict:
+def complete_row(kind: NodeKind, id_: str, row: dict, loaded_at: str) -> dict:
     """A node row with every declared column, in schema order."""
     full = {p.name: row.get(p.name) for p in kind.columns}
     full["id"] = id_
@@ -304,9 +304,9 @@ def _write_nodes(ops: WriteOps, kind: NodeKind, batches: list[Batch], loaded_at:
         others = [s for s in (old.get("sources") or []) if s not in owners]
         if others and kind.name != "Source":  # held by another source too: merge, never overwrite
             new = _merge(kind.name, id_, old, row, props, policy, reports[owners[0]].conflicts, others, owners[0])
-            new = {**_complete(kind, id_, new, loaded_at), "origin": new.get("origin")}
+            new = {**complete_row(kind, id_, new, loaded_at), "origin": new.get("origin")}
         else:  # only its own sources hold it: the load's rows are the truth
-            new = _complete(kind, id_, row, loaded_at)
+            new = complete_row(kind, id_, row, loaded_at)
         new["sources"] = others + owners
         new["name"] = new["name"] or id_
         if not _same(old, new):
