@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE, ROOT, neo4j_uri
 
 

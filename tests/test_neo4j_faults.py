@@ -8,8 +8,8 @@ import threading
 import time
 
 import pytest
-
 from conftest import EXAMPLE, neo4j_uri, wipe_neo4j
+
 from themegraph.graph.batch import Batch
 from themegraph.graph.open import open_store
 from themegraph.loaders.study import read_study
@@ -95,6 +95,7 @@ RESTARTABLE = os.environ.get("THEMEGRAPH_TEST_NEO4J_RESTART") == "1"
                     reason="restarts the server: set THEMEGRAPH_TEST_NEO4J_RESTART=1 (as .ci/run does)")
 def test_a_server_restart_mid_load_is_retried_and_the_load_completes_or_rolls_back():
     from conftest import ROOT
+
     from themegraph.graph.check import passed, run_checks
 
     uri = neo4j_uri()

@@ -11,13 +11,13 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import EXAMPLE
 from minigraph import literature_batch, study_batch
+
 from themegraph.errors import StoreError
+from themegraph.exports.transfer import dump, read_jsonl, restore, write_jsonl
 from themegraph.graph import writer
 from themegraph.graph.check import passed, run_checks
-from themegraph.exports.transfer import dump, read_jsonl, restore, write_jsonl
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
 

@@ -1,8 +1,8 @@
 """The store contract, one body for both stores: atomic, idempotent, replace-by-source."""
 
 import pytest
-
 from minigraph import literature_batch, study_batch
+
 from themegraph.errors import StoreError
 from themegraph.graph.batch import Batch, BatchError
 from themegraph.graph.schema import NODES, RELS

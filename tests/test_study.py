@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLE
+
 from themegraph.errors import InputError
 from themegraph.loaders.study import read_study
 
