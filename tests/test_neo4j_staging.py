@@ -7,6 +7,7 @@ graphs below take dozens of staging transactions.
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -247,7 +248,7 @@ def test_a_staging_run_removed_by_another_process_fails_cleanly(neo, staged, mon
     assert leftovers(neo) == 0 and neo.counts()["nodes"]["Study"] == 0
 
 
-def test_a_load_the_server_finds_too_big_is_staged_not_retried(neo, monkeypatch, capsys):
+def test_a_load_the_server_finds_too_big_is_staged_not_retried(neo, monkeypatch, caplog):
     """Out of transaction memory in one transaction: staged at once (the driver would retry for a minute)."""
     from neo4j.exceptions import Neo4jError
 
@@ -259,10 +260,11 @@ def test_a_load_the_server_finds_too_big_is_staged_not_retried(neo, monkeypatch,
                                         message="The allocation of an extra 2.0 MiB would use more than the limit")
 
     monkeypatch.setattr(neo4j_ops.Ops, "insert_rels", out_of_memory)
+    caplog.set_level(logging.INFO, logger="themegraph")
     started = time.monotonic()
     neo.apply(read_study(EXAMPLE))
     assert attempts == [1] and time.monotonic() - started < 30
-    assert "too many for one transaction" in capsys.readouterr().err
+    assert "too many for one transaction" in caplog.text
     monkeypatch.setattr(neo4j_ops.Ops, "insert_rels", real_insert)
     assert leftovers(neo) == 0 and passed(run_checks(neo))
     assert neo.counts()["relationships"]["CITES"] == 91
@@ -281,13 +283,13 @@ def test_a_run_removed_just_before_publishing_publishes_nothing(neo, staged, mon
     assert leftovers(neo) == 0 and sum(neo.counts()["nodes"].values()) == 0
 
 
-def test_bookkeeping_cut_short_after_publishing_keeps_the_load_and_is_finished_later(neo, staged, monkeypatch, capsys):
+def test_bookkeeping_cut_short_after_publishing_keeps_the_load_and_is_finished_later(neo, staged, monkeypatch, caplog):
     def cut_short(self):
         raise ConnectionResetError("lost the server after publishing")
 
     monkeypatch.setattr(neo4j_staging.StagedOps, "forget_run", cut_short)
     neo.apply(read_study(EXAMPLE))
-    assert "the load is published" in capsys.readouterr().err
+    assert "the load is published" in caplog.text
     assert neo.counts()["relationships"]["CITES"] == 91
     assert leftovers(neo) > 400  # published nodes still carry the run id, and the run its record
     assert "_run" not in neo.query("MATCH (c:Code) RETURN c LIMIT 1")[0]["c"]  # never shown
