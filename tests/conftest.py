@@ -7,9 +7,12 @@ failure, never a skip.  NEO4J_URI, a user's own server, is never used by the tes
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,11 +57,35 @@ def neo4j_uri() -> str | None:
     they use, and a user's own server must never be one of them by accident."""
     uri = os.environ.get("THEMEGRAPH_TEST_NEO4J_URI")
     if uri:
+        _hold_server(uri)
         _refuse_foreign(uri)
         return uri
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail("CI=true but THEMEGRAPH_TEST_NEO4J_URI is not set: the Neo4j tests must run in CI (see .ci/run)")
     pytest.skip("THEMEGRAPH_TEST_NEO4J_URI not set; run `make neo4j` and export it to include the Neo4j store")
+
+
+_held: list = []
+
+
+def _hold_server(uri: str) -> None:
+    """Hold the test server for this test alone (released after it: ``_release_server``).
+
+    Every Neo4j test empties the one database it shares with any other test run on this machine;
+    two runs at once (two engineers, or a run beside a bench) would wipe each other's data mid-test.
+    An exclusive lock on a file named after the server makes them take turns, test by test."""
+    if _held:
+        return
+    lock = open(Path(tempfile.gettempdir()) / f"themegraph-test-neo4j-{hashlib.sha1(uri.encode()).hexdigest()[:12]}.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    _held.append(lock)
+
+
+@pytest.fixture(autouse=True)
+def _release_server():
+    yield
+    while _held:
+        _held.pop().close()  # closing the file releases its lock
 
 
 def _refuse_foreign(uri: str) -> None:

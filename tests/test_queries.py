@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import EXAMPLE
+from conftest import EXAMPLE, SHARED, shared_missing
 
 from themegraph.graph.schema import RELS
+from themegraph.loaders.registry import LOADERS
 from themegraph.loaders.study import read_study
 from themegraph.queries import catalog
 from themegraph.queries.catalog import CatalogError, expand, parse
@@ -65,6 +66,21 @@ def test_participant_matrix_and_prevalence(kb):
     prevalence = {r["theme"]: r for r in run(kb, "theme-prevalence", level="final")}
     assert len(prevalence) == 5
     assert prevalence["Dynamics of forced work"]["codes"] == 60  # 61 rows, 'assessing motivation' twice
+
+
+@pytest.mark.skipif(shared_missing(), reason="the real exports are in ../shared")
+def test_participant_matrix_counts_extracts_coded_to_a_themes_codes(store):
+    """A QualCoder project codes most selections to codes, not themes: the matrix must count them,
+    and agree theme by theme with theme-prevalence (written separately), one participant per extract."""
+    project = SHARED / "fixtures" / "refi" / "qc-1.3.2-interview.qdpx"
+    store.apply(LOADERS["qdpx"].load(project, study="qc", participant_from=r"^(\w+)").batch)
+    matrix = run(store, "participant-theme", level="final")
+    per_theme: dict[str, int] = {}
+    for row in matrix:
+        per_theme[row["theme"]] = per_theme.get(row["theme"], 0) + row["extracts"]
+    prevalence = {r["theme"]: r for r in run(store, "theme-prevalence", level="final")}
+    assert per_theme == {theme: r["extracts"] for theme, r in prevalence.items() if r["participants"]}
+    assert any(r["extracts_via_codes"] > r["extracts_linked"] for r in prevalence.values())
 
 
 def test_theme_overlap_finds_the_shared_codes(kb):
