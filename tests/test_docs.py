@@ -82,7 +82,7 @@ themegraph do it [OPTIONS] {path}
 
 | argument / option | meaning |
 |---|---|
-| `path <path>` | A \| file.  [required] |
+| `path` | A \| file.  [required] |
 | `-t, --times <int>` | How often.  [default: 2] |
 """
     assert generate_cli.render(app) == generate_cli.INTRO + expected
