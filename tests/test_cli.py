@@ -36,6 +36,21 @@ def test_stats_json_lists_every_kind_with_counts(loaded):
     assert data["nodes"]["Code"] == 4 and data["relationships"]["IN_THEME"] == 4 and data["nodes"]["Memo"] == 0
 
 
+def test_stats_counts_what_a_count_query_per_kind_counts(store_factory):
+    """The embedded store counts in a few queries (node sizes, relations grouped by type): the same
+    numbers as one count query per kind and relation type, on the worked example."""
+    from conftest import EXAMPLE
+
+    from themegraph.graph.store import Store
+    from themegraph.loaders.study import read_study
+
+    with store_factory() as store:
+        store.apply(read_study(EXAMPLE))
+        per_kind = Store.counts(store)
+        assert store.counts() == per_kind
+    assert sum(per_kind["nodes"].values()) == 485 and per_kind["relationships"]["IN_STUDY"] == 336
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "table"])
 def test_cypher_prints_rows_in_every_format(loaded, fmt):
     out = tg(*loaded, "cypher", "MATCH (c:Construct) WHERE c.name <> $skip RETURN c.name AS name ORDER BY name",

@@ -454,9 +454,24 @@ class LadybugStore(Store):
         return conn.execute(cypher, params or {}).get_column_names()
 
     def counts(self) -> dict[str, dict[str, int]]:
-        # a database written by an older ThemeGraph may lack newer kinds: count those as zero
-        tables = {r["name"] for r in self.query("CALL show_tables() RETURN name")}
-        return self.counts_of(tables)
+        """Every declared kind's count in few queries on one single-threaded Connection: a node
+        table's ``count(*)`` is read from its size (constant time), and the relations are counted
+        by type in one scan.  One query per node kind and relation table, each on a Connection of
+        its own, was a third of ``themegraph stats`` on the example (0.22 s for 71 queries)."""
+        conn = ladybug.Connection(self.db)
+        conn.set_max_threads_for_exec(1)  # a count is too small to pay for starting threads
+
+        def rows(cypher: str) -> list[list]:
+            res, out = conn.execute(cypher), []
+            while res.has_next():
+                out.append(res.get_next())
+            return out
+
+        # a database written by an older ThemeGraph may lack newer kinds: those count as zero
+        tables = {name for name, in rows("CALL show_tables() RETURN name")}
+        nodes = {k.name: rows(f"MATCH (n:{k.name}) RETURN count(*)")[0][0] if k.name in tables else 0 for k in NODES}
+        by_type = dict(rows("MATCH ()-[r]->() RETURN label(r), count(*)"))
+        return {"nodes": nodes, "relationships": {r.name: int(by_type.get(r.name, 0)) for r in RELS}}
 
     def close(self) -> None:
         if getattr(self, "db", None) is not None:
