@@ -454,10 +454,11 @@ class LadybugStore(Store):
         return conn.execute(cypher, params or {}).get_column_names()
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Every declared kind's count in few queries on one single-threaded Connection: a node
-        table's ``count(*)`` is read from its size (constant time), and the relations are counted
-        by type in one scan.  One query per node kind and relation table, each on a Connection of
-        its own, was a third of ``themegraph stats`` on the example (0.22 s for 71 queries)."""
+        """Every declared kind's count on one single-threaded Connection: one query per node kind
+        (its ``count(*)`` is the table's size, read in constant time) and one for every relation,
+        grouped by type.  A query per node kind and per relation type and source kind, each on a
+        Connection of its own, was a third of ``themegraph stats`` on the example (71 queries,
+        0.22 s; now 0.01 s)."""
         conn = ladybug.Connection(self.db)
         conn.set_max_threads_for_exec(1)  # a count is too small to pay for starting threads
 
