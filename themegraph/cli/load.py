@@ -19,6 +19,7 @@ from .common import (
     load_app,
     policy_of,
     skip_unchanged,
+    unchanged,
     warn,
 )
 
@@ -97,10 +98,31 @@ def load_review(
 
 def _run(ctx: typer.Context, name: str, file: Path, dry_run: bool, force: bool, version: str | None,
          **options) -> None:
-    """Load ``file`` with the registry's loader ``name`` and write it."""
+    """Load ``file`` with the registry's loader ``name`` and write it, unless the last load of its
+    source read the same bytes with the same options (then nothing is parsed)."""
     from ..loaders.registry import LOADERS
 
-    _apply(ctx, LOADERS[name].load(file, **options), dry_run, force, version)
+    loader = LOADERS[name]
+    options = {k: v for k, v in options.items() if v is not None}
+    source, digest = _source_digest(loader, file, options, version)
+    if not dry_run and skip_unchanged(ctx.obj, source, digest, force):
+        return
+    result = loader.load(file, **options)
+    result.batch.digest = digest
+    _apply(ctx, result, dry_run, force, version)
+
+
+def _source_digest(loader, file: Path, options: dict, version: str | None) -> tuple[str | None, str | None]:
+    """The source a load of ``file`` writes and the digest of the files it reads and its options,
+    or (None, None) when the source is not known before reading (a paper).  A study bundle or a
+    reference file given without options gets the digest `load study` / `load refs` record, so
+    either command recognises what the other loaded."""
+    source = loader.source_of(file, options.get("study"))
+    if source is None:
+        return None, None
+    versioned = (("version", version),) if version else ()
+    return source, input_digest(loader.inputs(file, **options), loader.name, False, *loader.settings(options),
+                                *versioned)
 
 
 @load_app.command("taguette")
@@ -170,22 +192,31 @@ def load_files(
     from ..readers.works import EXISTING_WORKS_QUERY
 
     given = {"study": study, "participant_from": participant_from, "theme_depth": theme_depth}
-    found = [(file, *recognise(file)) for file in files]
-    existing = None
-    if not dry_run and any(loader.matches_existing for _, loader, _ in found):
-        try:
-            with ctx.obj.open(read_only=True) as store:
-                existing = store.query(EXISTING_WORKS_QUERY)
-        except ThemeGraphError:  # no knowledge base yet: nothing to match (a real fault shows when writing)
-            existing = None
-    results = []
-    for file, loader, what in found:
+    todo = []
+    for file in files:
+        loader, what = recognise(file)
         err.print(f"{file}: {what} (load {loader.name})", markup=False)
         options = {k: v for k, v in given.items() if k in (*loader.options, "study") and v is not None}
         if loader.name in ("study", "refs"):
             options.pop("study", None)
+        todo.append((file, loader, options, *_source_digest(loader, file, options, version)))
+    skip, existing = set(), None
+    if not dry_run and any(source or loader.matches_existing for _, loader, _, source, _ in todo):
+        try:
+            with ctx.obj.open(read_only=True) as store:
+                skip = {file for file, _, _, source, digest in todo if unchanged(store, source, digest, force)}
+                if any(loader.matches_existing for _, loader, _, _, _ in todo):
+                    existing = store.query(EXISTING_WORKS_QUERY)
+        except ThemeGraphError:  # no knowledge base yet: nothing stored (a real fault shows when writing)
+            pass
+    results = []
+    for file, loader, options, _, digest in todo:
+        if file in skip:
+            continue
         if loader.matches_existing:
             options["existing"] = existing
-        results.append(loader.load(file, **options))
+        result = loader.load(file, **options)
+        result.batch.digest = digest
+        results.append(result)
     for result in results:
         _apply(ctx, result, dry_run, force, version)

@@ -10,10 +10,15 @@ is a study bundle and one with data.qda a QualCoder project; an SQLite file is T
 QualCoder's by its application id and tables; a zip is a REFI-QDA project (project.qde) or a
 workbook; XML by its root element (a Taguette codebook says so in ``origin``); a spreadsheet by
 its header row; text by BibTeX, RIS or CSL-JSON records; anything else readable as a paper.
+
+Each loader also knows, from the path and options alone, which source its load will write and
+which files it will read (:meth:`Loader.source_of`, :meth:`Loader.inputs`): the CLI hashes those
+files and stops before parsing when the last load of that source read the same bytes.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import zipfile
 from collections.abc import Callable
@@ -47,6 +52,28 @@ class Loader:
     options: tuple[str, ...] = ()
     #: whether it needs the works already stored (reference matching), passed as ``existing``
     matches_existing: bool = False
+    #: the source a load writes, from the path and ``study`` alone; None for a loader whose result
+    #: depends on what is stored as well (a paper's citations on the references loaded)
+    source: Callable[[Path, str | None], str | None] | None = None
+    #: the file a load reads, given the path it was handed (a QualCoder folder: its data.qda)
+    reads: Callable[[Path], Path] = Path
+
+    def source_of(self, path: Path, study: str | None = None) -> str | None:
+        """The source a load of ``path`` will write, known before reading it (None: not known)."""
+        return self.source(Path(path), study) if self.source else None
+
+    def inputs(self, path: Path, participant_from: str | None = None, **_) -> list[Path]:
+        """Every file the load reads: the input, and a participant table if one is named."""
+        table = [Path(participant_from)] if participant_from and Path(participant_from).is_file() else []
+        return [self.reads(Path(path)), *table]
+
+    def settings(self, options: dict) -> list[tuple[str, object]]:
+        """The options that decide what a load reads, sorted: those given, less the ones equal to
+        the reader's own default (``load taguette`` passes its default separator, ``load FILE``
+        none: the same load) and the works already stored (the store's, not the input's)."""
+        defaults = {k: p.default for k, p in inspect.signature(self.read).parameters.items()}
+        return sorted((k, v) for k, v in options.items()
+                      if v is not None and k != "existing" and (k not in defaults or defaults[k] != v))
 
     def load(self, path: Path, **options) -> LoadResult:
         unknown = sorted(k for k, v in options.items() if v is not None and k not in (*self.options, "study", "existing"))
@@ -120,17 +147,41 @@ def _paper(path: Path, study: str, **_) -> LoadResult:
     return LoadResult(paper_batch(path, study, None))
 
 
+def _study_source(path: Path, _study: str | None) -> str | None:
+    from .study import study_source
+
+    return study_source(path)
+
+
+def _taguette_source(path: Path, study: str | None) -> str:
+    """A Taguette codebook loads as its own source, beside the project's (``taguette.load``)."""
+    return f"taguette-codebook:{study}" if path.suffix.lower() == ".qdc" else f"taguette:{study}"
+
+
+def _per_study(loader: str) -> Callable[[Path, str | None], str]:
+    return lambda _path, study: f"{loader}:{study}"
+
+
+def _qualcoder_database(path: Path) -> Path:
+    from .qualcoder import database_path
+
+    return database_path(path)
+
+
 _PROJECT_OPTIONS = ("participant_from",)
 LOADERS: dict[str, Loader] = {loader.name: loader for loader in (
-    Loader("study", "a study bundle folder", _study),
-    Loader("qdpx", "a REFI-QDA project (.qdpx)", _qdpx, True, ("theme_depth", *_PROJECT_OPTIONS)),
-    Loader("qdc", "a REFI-QDA codebook (.qdc)", _qdc, True, ("theme_depth",)),
+    Loader("study", "a study bundle folder", _study, source=_study_source),
+    Loader("qdpx", "a REFI-QDA project (.qdpx)", _qdpx, True, ("theme_depth", *_PROJECT_OPTIONS),
+           source=_per_study("qdpx")),
+    Loader("qdc", "a REFI-QDA codebook (.qdc)", _qdc, True, ("theme_depth",), source=_per_study("qdc")),
     Loader("taguette", "a Taguette project, highlights export or codebook", _taguette, True,
-           (*_PROJECT_OPTIONS, "tag_separator", "project")),
-    Loader("qualcoder", "a QualCoder project", _qualcoder, True, _PROJECT_OPTIONS),
+           (*_PROJECT_OPTIONS, "tag_separator", "project"), source=_taguette_source),
+    Loader("qualcoder", "a QualCoder project", _qualcoder, True, _PROJECT_OPTIONS, source=_per_study("qualcoder"),
+           reads=_qualcoder_database),
     Loader("segments", "a coded-segments spreadsheet (MAXQDA, NVivo, ATLAS.ti)", _segments, True,
-           (*_PROJECT_OPTIONS, "format")),
-    Loader("refs", "a reference file (BibTeX, RIS or CSL-JSON)", _refs, matches_existing=True),
+           (*_PROJECT_OPTIONS, "format"), source=_per_study("segments")),
+    Loader("refs", "a reference file (BibTeX, RIS or CSL-JSON)", _refs, matches_existing=True,
+           source=lambda path, _study: f"refs:{path.name}"),
     Loader("paper", "a study's paper (its in-text citations)", _paper, True),
 )}
 
