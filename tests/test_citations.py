@@ -454,3 +454,42 @@ def test_a_citation_over_a_pdf_page_break():
     text = "\n\n".join(_tidy_pages(pages))
     assert [(c.authors, c.year) for c in extract_citations(text)] == [(["Smith", "Jones"], "2001"),
                                                                        (["Lee", "Kim"], "2003")]
+
+
+class _YearReads(WorkRecord):
+    """A reference that counts how often its year is read: a citation compared with every
+    namesake's year shows up as citations x namesakes reads."""
+
+    reads = 0
+
+    @property
+    def year(self):
+        _YearReads.reads += 1
+        return self._year
+
+    @year.setter
+    def year(self, value):
+        self._year = value
+
+
+def _year_reads(n: int) -> int:
+    """Year reads while matching 2n citations (n exact, n misspelt) to n works whose first author
+    shares one surname (each of its own year)."""
+    from themegraph.readers.works import person
+
+    refs = [_YearReads(key=f"garcia{i}", id=f"garcia{i}", title=f"Work {i}", year=str(1700 + i),
+                       authors=[person("García", f"Ana{i}")], venue=None, doi=None, type=None, note=None,
+                       origin="test") for i in range(n)]
+    text = " ".join(f"Shown (Garcia, {1700 + i}) and (Garciaa, {1700 + i})." for i in range(n))
+    _YearReads.reads = 0
+    citations = extract_citations(text, refs)
+    assert [c.ref for c in citations] == [f"garcia{i}" for i in range(n) for _ in range(2)]
+    return _YearReads.reads
+
+
+def test_matching_a_citation_looks_its_year_up_instead_of_scanning_namesakes():
+    # an operation count, not a timing: doubling citations and namesakes doubles the year reads
+    # (reading each reference's year a few times to index it); a scan of the namesakes per
+    # citation would quadruple them
+    small, large = _year_reads(150), _year_reads(300)
+    assert large <= 2.2 * small, (small, large)

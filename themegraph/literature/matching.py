@@ -101,6 +101,10 @@ class ReferenceIndex:
             self.exact[name_key(family)].append(work)
             for form in forms - {name_key(family)}:
                 self.loose[form].append(work)
+        # the works each name goes by, by the year a citation may give: looked up, not scanned
+        self.exact_years = {name: _Years(works, self._label) for name, works in self.exact.items()}
+        self.loose_years = {name: _Years(works, self._label) for name, works in self.loose.items()}
+        self.all_years = _Years([w for works in self.exact.values() for w in works if w.authors], self._label)
 
     def knows(self, name: str) -> bool:
         """Whether some entry's first author goes by ``name``."""
@@ -109,17 +113,6 @@ class ReferenceIndex:
 
     def _label(self, work: WorkRecord) -> str:
         return self.labels.get(id(work), _year_of(work))
-
-    def _by_year(self, candidates: list[WorkRecord], year: str) -> list[WorkRecord]:
-        year = year.lower()
-        same = [w for w in candidates if self._label(w) == year or _year_of(w) == year]
-        if same:
-            return same
-        suffixed = _SUFFIX.match(year)
-        if suffixed and any(id(w) in self.labels for w in candidates):
-            return []  # "2017c" when the list has only 2017a and 2017b: no guess
-        years = _base_years(year)
-        return [w for w in candidates if _base_years(_year_of(w)) & years]
 
     def match(self, authors: list[str], year: str, et_al: bool) -> tuple[str | None, list[str]]:
         """The key of the one reference that fits (or None: no fit, or an unresolved tie), and the
@@ -134,8 +127,8 @@ class ReferenceIndex:
 
     def _match(self, authors: list[str], year: str, et_al: bool) -> str | None:
         first = name_key(authors[0])
-        candidates = self.exact.get(first) or self.loose.get(first) or []
-        same = self._by_year(candidates, year)
+        namesakes = self.exact_years.get(first) or self.loose_years.get(first)
+        same = namesakes.fitting(year) if namesakes else []
         if len(same) > 1 and len(authors) > 1:
             second = name_key(authors[1])
             narrowed = [w for w in same if len(w.authors) > 1 and second in _name_forms(w.authors[1].family)]
@@ -147,7 +140,7 @@ class ReferenceIndex:
             same = [w for w in same if w.title and _letters(w.title)[:60] in self.listed] or same
         if len(same) == 1:
             return same[0].key
-        return self._misspelt(authors[0], year) if not candidates else None
+        return self._misspelt(authors[0], year) if not namesakes else None
 
     def _misspelt(self, name: str, year: str) -> str | None:
         """The one work of that year whose first author is the cited name misspelt ("Beckhy" for
@@ -156,9 +149,57 @@ class ReferenceIndex:
         key = name_key(name)
         if len(key) < 5:
             return None
-        fits = {w.key: w for works in self.exact.values() for w in works if w.authors and self._by_year([w], year)
-                and (_close(key, name_key(w.authors[0].family)) or any(name_key(a.family) == key for a in w.authors[1:]))}
+        fits = {w.key: w for w in self.all_years.each_fitting(year)
+                if _close(key, name_key(w.authors[0].family)) or any(name_key(a.family) == key for a in w.authors[1:])}
         return next(iter(fits)) if len(fits) == 1 else None
+
+
+class _Years:
+    """Works (of one name, or all of them) by the year a citation may give: their own year, the
+    suffix APA gives them ("2017a"), and the four-digit years in theirs ("1900/1953").
+
+    A citation's year is then looked up instead of compared with every namesake's: before, each
+    citation scanned every work whose first author has its surname, which a reference list where
+    one surname is common paid as citations x namesakes.
+    """
+
+    def __init__(self, works: list[WorkRecord], label):
+        self.works = works
+        self.cited: dict[str, list[int]] = defaultdict(list)  # positions, ascending
+        self.base: dict[str, list[int]] = defaultdict(list)
+        self.labelled: set[int] = set()
+        for i, work in enumerate(works):
+            own, cited = _year_of(work), label(work)
+            self.cited[own].append(i)
+            if cited != own:
+                self.cited[cited].append(i)
+                self.labelled.add(i)
+            for year in _base_years(own):
+                self.base[year].append(i)
+
+    def fitting(self, year: str) -> list[WorkRecord]:
+        """The works a citation's year points to, in list order: those cited by exactly that
+        year; else, unless it asks for a suffix the list gives other works ("2017c" among 2017a
+        and 2017b: no guess), those sharing a four-digit year with it."""
+        year = year.lower()
+        same = self.cited.get(year)
+        if same:
+            return [self.works[i] for i in same]
+        if _SUFFIX.match(year) and self.labelled:
+            return []
+        return [self.works[i] for i in self._sharing(year)]
+
+    def each_fitting(self, year: str) -> list[WorkRecord]:
+        """The works the year points to, each judged on its own (as :meth:`fitting` of a list of
+        one would)."""
+        year = year.lower()
+        suffixed = _SUFFIX.match(year)
+        at = set(self.cited.get(year, ())) | {i for i in self._sharing(year) if not (suffixed and i in self.labelled)}
+        return [self.works[i] for i in sorted(at)]
+
+    def _sharing(self, year: str) -> list[int]:
+        """Positions of the works whose own year shares a four-digit year with ``year``."""
+        return sorted({i for y in _base_years(year) for i in self.base.get(y, ())})
 
 
 def _letters(text: str) -> str:
