@@ -6,31 +6,12 @@ which store from the arguments or the environment.
 
 from __future__ import annotations
 
-import gc
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
 
 from . import writer
-from .batch import Batch
+from .batch import Batch, collector_paused
 from .schema import NODES, RELS
 from .writer import LoadReport, now_iso
-
-
-@contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector during a load.
-
-    A load allocates millions of small dicts, lists and tuples while millions more (the batches)
-    are alive; the collector then keeps re-scanning them all, which cost a fifth of loading the
-    benchmark corpus L.  The rows hold no reference cycles, so nothing is left for it to find.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Store(ABC):
@@ -74,7 +55,7 @@ class Store(ABC):
         names = [b.source for b in batches]
         if len(set(names)) != len(names):
             raise ValueError("apply_many needs batches of distinct sources")
-        with _collector_paused():
+        with collector_paused():
             return self._apply_many(self._one_work_per_doi(batches), force, policy)
 
     def _one_work_per_doi(self, batches: list[Batch]) -> list[Batch]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..graph.batch import Batch
+from ..graph.batch import Batch, collector_paused
 from ..graph.ids import match_key, scoped, slug
 from ..graph.schema import STANCES
 from ..readers.tabular import Row, read_table, split_list
@@ -48,17 +48,29 @@ class Names:
     ids: dict[str, str] = field(default_factory=dict)  # match key -> node id
     display: dict[str, str] = field(default_factory=dict)  # match key -> first spelling
     unique: UniqueIds = field(default_factory=UniqueIds)
+    keys: dict[str, str] = field(default_factory=dict)  # a spelling met -> its match key
+
+    def key(self, name: str) -> str:
+        """``match_key(name)``, worked out once per spelling: a theme is named on thousands of rows."""
+        key = self.keys.get(name)
+        if key is None:
+            key = self.keys[name] = match_key(name)
+        return key
 
     def add(self, name: str, id_: str) -> str:
         """The id for ``name``: ``id_`` for a new name (suffixed if another name slugs the same)."""
-        key = match_key(name)
+        key = self.key(name)
         if key not in self.ids:
             self.ids[key] = self.unique.take(id_)
             self.display[key] = name.strip()
         return self.ids[key]
 
     def get(self, name: str) -> str | None:
-        return self.ids.get(match_key(name))
+        return self.ids.get(self.key(name))
+
+    def shown(self, name: str) -> str:
+        """The first spelling of a known ``name``."""
+        return self.display[self.key(name)]
 
 
 class StudyReader:
@@ -139,18 +151,23 @@ class StudyReader:
         layout = codebook_layout(list(rows[0].values) if rows else [], path)
         parent_of: dict[str, tuple[str, str]] = {}  # theme id -> (parent theme id, origin)
         links: set[tuple[str, str]] = set()
+        placed: dict[tuple[str, ...], list[str]] = {}  # themes of a row already placed -> their ids
         for row in rows:
             names = self._theme_names(row, layout)
             if names is None:
                 continue
-            ids = [self.theme(name, theme_level(depth), row.origin) for depth, name in enumerate(names, 1)]
-            if None in ids or not self._nest(names, ids, parent_of, row.origin):
-                continue
+            ids = placed.get(tuple(names))  # a row naming the same themes again changes nothing
+            if ids is None:
+                ids = [self.theme(name, theme_level(depth), row.origin) for depth, name in enumerate(names, 1)]
+                if None in ids or not self._nest(names, ids, parent_of, row.origin):
+                    continue
+                placed[tuple(names)] = ids
             name = row.get("code")
             code = self.codes.get(name) or self.codes.add(name, scoped(self.study, "code", name))
-            self.scoped_node("Code", code, row.origin, name=self.codes.display[match_key(row.get("code"))])
-            if row.get("description"):
-                self.batch.node("Code", code, description=row.get("description"))
+            self.scoped_node("Code", code, row.origin, name=self.codes.shown(name))
+            description = row.get("description")
+            if description:
+                self.batch.node("Code", code, description=description)
             if ids and (code, ids[-1]) not in links:
                 links.add((code, ids[-1]))
                 self.batch.rel("IN_THEME", ("Code", code), ("Theme", ids[-1]), origin=row.origin)
@@ -159,12 +176,11 @@ class StudyReader:
         """The themes above a row's code, top first; None (with a problem recorded) if it has none to give."""
         if layout == "two-level":
             cells = {c: row.get(c) for c in ("code", "emerging_theme", "final_theme")}
-            empty = [c for c, v in cells.items() if not v]
-            if empty:
-                self.problem(row.origin, f"empty {', '.join(empty)}")
-                return None
             final, emerging = cells["final_theme"], cells["emerging_theme"]
-            return [final] if match_key(final) == match_key(emerging) else [final, emerging]
+            if not (cells["code"] and final and emerging):
+                self.problem(row.origin, f"empty {', '.join(c for c, v in cells.items() if not v)}")
+                return None
+            return [final] if self.themes.key(final) == self.themes.key(emerging) else [final, emerging]
         if not row.get("code"):
             self.problem(row.origin, "empty code")
             return None
@@ -202,7 +218,7 @@ class StudyReader:
         if self.levels.setdefault(id_, level) != level:
             self.problem(origin, f"{name!r} is used both as a {self.levels[id_]} and as a {level} theme")
             return None
-        return self.scoped_node("Theme", id_, origin, name=self.themes.display[match_key(name)], level=level)
+        return self.scoped_node("Theme", id_, origin, name=self.themes.shown(name), level=level)
 
     # -- themes.csv, participants.csv, extracts.csv -----------------------------------------
 
@@ -476,8 +492,9 @@ def read_study(folder: Path) -> Batch:
     reader.read_study()
     steps = [reader.read_codebook, reader.read_themes, reader.read_participants, reader.read_extracts,
              reader.read_references, reader.read_citations, reader.read_theories, reader.read_findings]
-    for step in steps:
-        reader._step(step)
+    with collector_paused():
+        for step in steps:
+            reader._step(step)
     if reader.problems:
         raise InputError(reader.problems)
     return reader.batch

@@ -16,7 +16,7 @@ from ..errors import InputError
 from .documents import decode_text
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row: its values by lower-cased header, and where it came from."""
 
@@ -58,11 +58,16 @@ def read_table(path: Path, required: tuple[str, ...] = ()) -> list[Row]:
     if missing:
         raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (found: {', '.join(names)})")
     rows = []
+    width, name = len(names), path.name
+    blank = [""] * width
+    keep = [i for i, n in enumerate(names) if n]  # columns without a header are left out
     for line, cells in body:
-        if not any((c or "").strip() for c in cells):
+        if not "".join(cells).strip():  # an empty row (Excel leaves many)
             continue
-        values = {names[i]: (cells[i] if i < len(cells) else "") for i in range(len(names)) if names[i]}
-        rows.append(Row(values, line, f"{path.name}:{line}"))
+        if len(cells) < width:
+            cells = cells + blank[len(cells):]
+        values = dict(zip(names, cells)) if len(keep) == width else {names[i]: cells[i] for i in keep}
+        rows.append(Row(values, line, f"{name}:{line}"))
     return rows
 
 
