@@ -28,7 +28,7 @@ import neo4j
 from bench import cli
 from bench.corpus import build
 from bench.raw import raw_copy
-from themegraph.graph.ladybug_store import arrow_table
+from themegraph.graph.arrow import arrow_table
 from themegraph.graph.neo4j_ops import props
 from themegraph.graph.open import open_store
 from themegraph.graph.schema import (

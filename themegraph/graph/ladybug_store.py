@@ -18,6 +18,7 @@ import fcntl
 import os
 import shutil
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from decimal import Decimal
@@ -27,17 +28,8 @@ from typing import TYPE_CHECKING
 import ladybug
 
 from ..errors import StoreError
-from .schema import (
-    BOOL,
-    FLOAT,
-    INT,
-    NODES,
-    RELS,
-    STRINGS,
-    NodeKind,
-    RelKind,
-    ladybug_ddl,
-)
+from .arrow import arrow_table, column
+from .schema import NODES, RELS, STRING, NodeKind, RelKind, ladybug_ddl
 from .store import Store
 from .writer import LoadReport
 
@@ -47,25 +39,6 @@ if TYPE_CHECKING:
 #: Ladybug's page cache.  Its default is most of the machine's memory, which a long load then
 #: fills; a fixed budget keeps a laptop usable (THEMEGRAPH_BUFFER_POOL_MB overrides it).
 BUFFER_POOL_BYTES = int(os.environ.get("THEMEGRAPH_BUFFER_POOL_MB", "2048")) * 1024 * 1024
-
-def arrow_table(columns: list[tuple[str, str]], rows: list[dict], constants: dict | None = None) -> pa.Table:
-    """An Arrow table with the given (name, ladybug type) columns, in that order.
-
-    A missing key is a null; a column in ``constants`` takes one value for every row.  Built
-    column by column (five times faster than ``pa.Table.from_pylist`` on row dicts), in
-    ``columns`` order, as COPY needs.  pyarrow is imported here, not at start-up: reading
-    commands (``stats``, queries) never need it.
-    """
-    import pyarrow as pa
-
-    types = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), STRINGS: pa.list_(pa.string())}
-    constants = constants or {}
-    arrays = {}
-    for name, ladybug_type in columns:
-        type_ = types.get(ladybug_type, pa.string())
-        values = [constants[name]] * len(rows) if name in constants else [r.get(name) for r in rows]
-        arrays[name] = pa.array(values, type=type_)
-    return pa.table(arrays)
 
 
 def _plain(value):
@@ -125,6 +98,27 @@ def _fsync(path: Path) -> None:
 
 
 @contextmanager
+def _pandas_unseen():
+    """Hide pandas from Ladybug while it reads an Arrow table of ours (``COPY T FROM tbl``).
+
+    To find what ``tbl`` names, Ladybug asks whether pandas is installed and, if it is, imports
+    it to compare types, before it looks for an Arrow table: 0.6 s of a load that uses no pandas.
+    A ``None`` in ``sys.modules`` is how Python says a module cannot be imported, so Ladybug
+    skips the question.  Done only while pandas is not imported yet (once it is, the check is
+    free) and only for the one statement: a later ``import pandas`` works as ever.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    sys.modules["pandas"] = None
+    try:
+        yield
+    finally:
+        if "pandas" in sys.modules and sys.modules["pandas"] is None:  # not imported meanwhile
+            del sys.modules["pandas"]
+
+
+@contextmanager
 def _signals_deferred():
     """Hold SIGINT and SIGTERM while the new file is swapped in, so that the message a user
     then reads (written or not) is the truth; they are delivered right after."""
@@ -157,10 +151,16 @@ class _Ops:
             self._order[kind.name] = [(n, types[n]) for n in names]
         return self._order[kind.name]
 
+    def _scan(self, query: str):
+        """Run ``query``, which reads an Arrow table of the caller's by its name (Ladybug finds it
+        among the caller's local variables), with pandas out of the way (``_pandas_unseen``)."""
+        with _pandas_unseen():
+            return self.conn.execute(query)
+
     def _ids_table(self, ids) -> pa.Table:
         import pyarrow as pa
 
-        return pa.table({"key": pa.array(list(ids), type=pa.string())})
+        return pa.table({"key": column(list(ids), STRING)})
 
     def release_rels(self, rel: RelKind, source: str) -> None:
         # relations other sources assert too lose this one (Ladybug's list lambdas take no
@@ -186,10 +186,10 @@ class _Ops:
 
         if not keys:
             return {}
-        tbl = pa.table({f"k_{n}": pa.array([k[i] for k in keys], type=pa.string())  # noqa: F841
+        tbl = pa.table({f"k_{n}": column([k[i] for k in keys], STRING)  # noqa: F841
                         for i, n in enumerate(("src", "dst", "fact"))})
         cols = ", ".join(f"r.{p.name} AS {p.name}" for p in rel.columns)
-        res = self.conn.execute(
+        res = self._scan(
             f"LOAD FROM tbl MATCH (a:{src})-[r:{rel.name}]->(b:{dst}) "
             f"WHERE a.id = k_src AND b.id = k_dst AND r.fact = k_fact RETURN a.id AS _src, b.id AS _dst, {cols}"
         )
@@ -206,7 +206,7 @@ class _Ops:
         columns = [("v_src", "STRING"), ("v_dst", "STRING"), ("v_fact", "STRING")] + [(f"v_{n}", types[n]) for n in names]
         tbl = arrow_table(columns, [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
         sets = ", ".join(f"r.{n} = v_{n}" for n in names)
-        self.conn.execute(
+        self._scan(
             f"LOAD FROM tbl MATCH (a:{src})-[r:{rel.name}]->(b:{dst}) "
             f"WHERE a.id = v_src AND b.id = v_dst AND r.fact = v_fact SET {sets}"
         )
@@ -224,35 +224,35 @@ class _Ops:
             return {}
         keys = self._ids_table(ids)  # noqa: F841 - scanned by LOAD FROM below
         cols = ", ".join(f"n.{p.name} AS {p.name}" for p in kind.columns)
-        res = self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key RETURN {cols}")
+        res = self._scan(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key RETURN {cols}")
         return {row["id"]: row for row in res.get_as_arrow().to_pylist()}
 
     def present(self, kind: NodeKind, ids: list[str]) -> set[str]:
         keys = self._ids_table(ids)  # noqa: F841
-        res = self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key RETURN n.id")
+        res = self._scan(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key RETURN n.id")
         return set(res.get_as_arrow().column(0).to_pylist())
 
     def ids_with_rels(self, kind: NodeKind, ids: list[str]) -> set[str]:
         keys = self._ids_table(ids)  # noqa: F841
-        res = self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name})-[]-() WHERE n.id = key RETURN DISTINCT n.id")
+        res = self._scan(f"LOAD FROM keys MATCH (n:{kind.name})-[]-() WHERE n.id = key RETURN DISTINCT n.id")
         return set(res.get_as_arrow().column(0).to_pylist())
 
     def insert_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         if rows:
             tbl = arrow_table(self._stored(kind), rows)  # noqa: F841
-            self.conn.execute(f"COPY {kind.name} FROM tbl")
+            self._scan(f"COPY {kind.name} FROM tbl")
 
     def update_nodes(self, kind: NodeKind, rows: list[dict]) -> None:
         if rows:
             # LOAD FROM exposes columns as bare variables: prefix them so none clashes with a keyword
             tbl = arrow_table([(f"v_{p.name}", p.type) for p in kind.columns], [{f"v_{k}": v for k, v in r.items()} for r in rows])  # noqa: F841
             sets = ", ".join(f"n.{p.name} = v_{p.name}" for p in kind.columns if p.name != "id")
-            self.conn.execute(f"LOAD FROM tbl MATCH (n:{kind.name}) WHERE n.id = v_id SET {sets}")
+            self._scan(f"LOAD FROM tbl MATCH (n:{kind.name}) WHERE n.id = v_id SET {sets}")
 
     def delete_nodes(self, kind: NodeKind, ids: list[str]) -> None:
         if ids:
             keys = self._ids_table(ids)  # noqa: F841
-            self.conn.execute(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key DETACH DELETE n")
+            self._scan(f"LOAD FROM keys MATCH (n:{kind.name}) WHERE n.id = key DETACH DELETE n")
 
     def insert_rels(self, rel: RelKind, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
         if not any(rows for rows, _ in segments):
@@ -263,7 +263,7 @@ class _Ops:
         import pyarrow as pa
 
         tbl = pa.concat_tables(parts).rename_columns(["from", "to"] + [n for n, _ in stored])  # noqa: F841
-        self.conn.execute(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
+        self._scan(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
 
 
 class LadybugStore(Store):
