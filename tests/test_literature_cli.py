@@ -43,6 +43,19 @@ def test_strict_makes_a_bad_record_fatal(store_args):
     assert strict.returncode == 1 and strict.stderr.startswith("Error: ") and "refs.json" in strict.stderr
 
 
+def test_ris_keyword_lines_without_a_tag_load_without_a_warning(store_args, tmp_path):
+    """An EndNote export writes ``KW  - first`` and then one keyword per line: they are keywords, so
+    even --strict (any problem is fatal) loads the file, and no warning repeats for every record."""
+    from test_references import ENDNOTE_RIS
+
+    ris = tmp_path / "endnote.ris"
+    ris.write_text(ENDNOTE_RIS.split("\n\nTY  - ")[0] + "\n", encoding="utf-8")  # the first record only
+    loaded = tg(*store_args, "load", "refs", str(ris), "--strict")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Warning" not in loaded.stderr
+    assert stats(store_args)["nodes"]["Work"] == 1
+
+
 @pytest.mark.skipif(shared_missing(), reason="the seed paper is in ../shared")
 def test_cite_and_load_paper(store_args, tmp_path):
     out = tg("cite", str(SEED), "--refs", str(EXAMPLE / "references.bib"), "--format", "json",

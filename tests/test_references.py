@@ -159,6 +159,47 @@ def test_ris_with_bom_keeps_every_record():
     ]
 
 
+#: Shaped like an EndNote export of Embase records: ``KW  -`` and then one keyword per line.
+ENDNOTE_RIS = """TY  - JOUR
+AU  - Okafor, C.
+AU  - Lindqvist, M.
+DB  - Embase
+KW  - article
+adolescent
+mandated treatment
+therapeutic alliance
+PY  - 2021
+T2  - Journal of Offender Rehabilitation
+TI  - Working alliance under a court order
+ID  - 11
+ER  - 
+
+TY  - JOUR
+AU  - Ruiz, P.
+KW  - human
+prison
+N1  - L2030246463
+2024-06-24
+PY  - 2019
+TI  - Coerced care and its limits
+ID  - 12
+ER  - 
+"""
+
+
+def test_ris_keyword_continuation_lines_are_keywords(tmp_path):
+    path = tmp_path / "endnote.ris"
+    path.write_text(ENDNOTE_RIS, encoding="utf-8")
+    works, problems = read_references(path)
+    assert [(w.key, families(w), w.year, w.title) for w in works] == [
+        ("11", ["Okafor", "Lindqvist"], "2021", "Working alliance under a court order"),
+        ("12", ["Ruiz"], "2019", "Coerced care and its limits"),
+    ]
+    # the keywords' lines are not "not a tag"; a note's second line still is (it is left out)
+    assert problems == [f"{path}:15: 1 line(s) are not 'XX  - value' tags and were ignored: '2024-06-24'"]
+    assert works[1].note == "L2030246463"
+
+
 def test_csl_json_items():
     works, problems = read_references(REFS / "refs.json")
     works = by_key(works)

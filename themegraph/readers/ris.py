@@ -53,19 +53,20 @@ def read_ris(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
 
     The text is decoded with ``utf-8-sig`` beforehand: given a BOM, rispy would drop record 1.
     """
-    import rispy
+    from rispy import RisParser
 
+    parser = RisParser()  # one for the file: it keeps no state between records
     works, problems, taken = [], [], set()
     for line, lines, closed in _ris_records(text):
         where = f"{path}:{line}"
         if not closed:
             problems.append(f"{where}: record has no closing 'ER  -' line; read up to the next record")
             lines = [*lines, "ER  - "]
-        bad = [ln for ln in lines if ln.strip() and not _RIS_TAG.match(ln)]
+        tagged, bad = _tag_lines(lines)
         if bad:
             problems.append(f"{where}: {len(bad)} line(s) are not 'XX  - value' tags and were ignored: {bad[0][:40]!r}")
         # only well-formed tag lines reach rispy, which then cannot fail on this record
-        parsed = rispy.loads("\n".join(ln for ln in lines if _RIS_TAG.match(ln)))
+        parsed = parser.parse_lines(iter(tagged))
         if not parsed:
             problems.append(f"{where}: empty record skipped")
             continue
@@ -79,6 +80,28 @@ def read_ris(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
         taken.add(work.key)
         works.append(work)
     return works, problems
+
+
+def _tag_lines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """A record's tag lines, and the lines that are not tags and are left out (blank lines aside).
+
+    A line without a tag after a keyword is one more keyword: EndNote exports (Embase's, for one)
+    write ``KW  - article`` and then one keyword per line, which were warned about, record after
+    record, and dropped.
+    """
+    tagged, bad, tag = [], [], None
+    for ln in lines:
+        m = _RIS_TAG.match(ln)
+        if m:
+            tagged.append(ln)
+            tag = m.group(1)
+        elif not ln.strip():
+            continue
+        elif tag == "KW":
+            tagged.append(f"KW  - {ln.strip()}")
+        else:
+            bad.append(ln)
+    return tagged, bad
 
 
 def _ris_work(rec: dict, where: str) -> WorkRecord:
