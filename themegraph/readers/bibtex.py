@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError
@@ -23,9 +24,11 @@ _NOT_O = re.compile(r"([oO])\{?\$\\not\$\}?")
 _NOT_ANY = re.compile(r"(\w)\{?\$\\not\$\}?")
 
 
+@lru_cache(maxsize=1)
 def _latex_decoder():
     """pylatexenc's LaTeX-to-text converter (math as text, braces dropped), with the parser's
-    LaTeX context built once: pylatexenc otherwise rebuilds it for every value (a third of its time)."""
+    LaTeX context built once (per process): pylatexenc otherwise rebuilds it for every value (a
+    third of its time)."""
     from pylatexenc.latex2text import LatexNodes2Text
     from pylatexenc.latexwalker import LatexWalker, get_default_latex_context_db
 
@@ -62,35 +65,76 @@ def _delatex(decoder, value: str) -> str:
 def _bib_names(raw: str, decoder) -> list[AuthorName]:
     """Split a BibTeX name list, then decode LaTeX in each part (splitting first keeps
     ``So{$\\not$}rensen`` and ``{Group for ...}`` intact); a name wholly in braces is corporate."""
-    from bibtexparser.middlewares.names import parse_single_name_into_parts
-
     out = []
     for name in _split_and(raw):
-        name = name.strip()
-        if not name:
-            continue
-        if name.startswith("{") and name.endswith("}") and balanced(name[1:-1]):
-            out.append(corporate(_delatex(decoder, name[1:-1])))
-            continue
-        if _EXTENDED_NAME.match(name):  # biblatex's "family=Dongen, given=Jan, prefix=van"
-            keys = dict(_extended_parts(name))
-            family = " ".join(_delatex(decoder, keys[k]) for k in ("prefix", "family") if keys.get(k))
-            if family:
-                out.append(person(family, _delatex(decoder, keys.get("given", "")), keys.get("suffix", "")))
-            continue
-        parts = parse_single_name_into_parts(name, strict=False)
-        first = [_delatex(decoder, p) for p in parts.first]
-        # a capitalised particle written first-name-first ("Peter De Jong") belongs to the family
-        moved = []
-        while len(first) > 1 and first[-1].lower() in PARTICLES:
-            moved.insert(0, first.pop())
-        family = " ".join(moved + [_delatex(decoder, p) for p in parts.von + parts.last])
-        jr = " ".join(_delatex(decoder, p) for p in parts.jr)
-        if not family:
-            family, first = " ".join(first), []
-        if family:  # a stray "," between names is no one
-            out.append(person(family, " ".join(first), jr))
+        parts = _bib_name(name.strip(), decoder)
+        if parts:
+            out.append(AuthorName(*parts))
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _bib_name(name: str, decoder) -> tuple[str, str, str, str] | None:
+    """One name of a name list as :class:`AuthorName` fields (None: no one), remembered: the same
+    people recur across a bibliography, and parsing a name into its parts is a fifth of reading
+    an entry."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    if not name:
+        return None
+    if name.startswith("{") and name.endswith("}") and balanced(name[1:-1]):
+        return _fields(corporate(_delatex(decoder, name[1:-1])))
+    if _EXTENDED_NAME.match(name):  # biblatex's "family=Dongen, given=Jan, prefix=van"
+        keys = dict(_extended_parts(name))
+        family = " ".join(_delatex(decoder, keys[k]) for k in ("prefix", "family") if keys.get(k))
+        if not family:
+            return None
+        return _fields(person(family, _delatex(decoder, keys.get("given", "")), keys.get("suffix", "")))
+    first, von, last, jr = _plain_name_parts(name) or _name_parts(parse_single_name_into_parts(name, strict=False))
+    first = [_delatex(decoder, p) for p in first]
+    # a capitalised particle written first-name-first ("Peter De Jong") belongs to the family
+    moved = []
+    while len(first) > 1 and first[-1].lower() in PARTICLES:
+        moved.insert(0, first.pop())
+    family = " ".join(moved + [_delatex(decoder, p) for p in von + last])
+    jr = " ".join(_delatex(decoder, p) for p in jr)
+    if not family:
+        family, first = " ".join(first), []
+    if not family:  # a stray "," between names is no one
+        return None
+    return _fields(person(family, " ".join(first), jr))
+
+
+def _name_parts(parts) -> tuple[list[str], list[str], list[str], list[str]]:
+    """bibtexparser's NameParts as (first, von, last, jr) word lists."""
+    return parts.first, parts.von, parts.last, parts.jr
+
+
+#: What separates the words of a name for BibTeX (bibtexparser's set): not every space character.
+_NAME_SPACE = re.compile(r"[ ~\r\n\t]+")
+
+
+def _plain_name_parts(name: str) -> tuple[list[str], list[str], list[str], list[str]] | None:
+    """(first, von, last, jr) of the two commonest plain names, as bibtexparser parses them:
+    "Family, Given Names" with a one-word family name, and "Given Family"; None for any other
+    name (braces, backslashes, particles, "Jr" parts), which bibtexparser parses character by
+    character (a tenth of reading an entry)."""
+    if "{" in name or "}" in name or "\\" in name:
+        return None
+    family, comma, given = name.partition(",")
+    if comma:
+        family_words = [w for w in _NAME_SPACE.split(family) if w]
+        given_words = [w for w in _NAME_SPACE.split(given) if w]
+        if len(family_words) == 1 and given_words and "," not in given:
+            return given_words, [], family_words, []
+        return None
+    words = [w for w in _NAME_SPACE.split(name) if w]
+    return ([words[0]], [], [words[1]], []) if len(words) == 2 else None
+
+
+def _fields(author: AuthorName) -> tuple[str, str, str, str]:
+    """An author's fields, to remember without sharing the (mutable) record."""
+    return author.family, author.given, author.display, author.id
 
 
 _EXTENDED_NAME = re.compile(r"^\s*(family|given|prefix|suffix)\s*=", re.IGNORECASE)
@@ -111,8 +155,11 @@ def _split_and(raw: str) -> list[str]:
     """Split a BibTeX name list on ``and`` outside braces.
 
     Done here because bibtexparser's splitter drops a ``\\v`` that follows ``and``
-    (``... and \\v{R}eh{\\r u}{\\v r}ek`` loses its caron).
+    (``... and \\v{R}eh{\\r u}{\\v r}ek`` loses its caron).  A list without braces (most are)
+    is split by one regular expression; with braces, character by character.
     """
+    if "{" not in raw and "}" not in raw:
+        return [n.strip() for n in _AND.split(raw) if n.strip()]
     names, depth, start, i = [], 0, 0, 0
     while i < len(raw):
         ch = raw[i]
@@ -129,6 +176,10 @@ def _split_and(raw: str) -> list[str]:
     return [n.strip() for n in names if n.strip()]
 
 
+#: " and " between two names, as the brace-aware loop of :func:`_split_and` finds it.
+_AND = re.compile(r"\s[aA][nN][dD]\s")
+
+
 def balanced(text: str) -> bool:
     """True if every brace in ``text`` closes (so ``{A} and {B}`` is not one braced name)."""
     depth = 0
@@ -142,6 +193,8 @@ def balanced(text: str) -> bool:
 def _concat(value: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     """Resolve ``jcp # " and Clinical"`` style concatenations the parser leaves as written; also
     the names of undefined macros in them, which stay as written (without the ``#``)."""
+    if "#" not in value:  # most values: nothing to join
+        return value, []
     parts, depth, quoted, start = [], 0, False, 0
     for i, ch in enumerate(value):
         if ch == "{":

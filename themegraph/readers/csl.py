@@ -118,6 +118,10 @@ def _csl_text(value) -> str | None:
     return None
 
 
+#: A name object with only these parts, both text, takes the short way through :func:`_csl_names`.
+_PLAIN_NAME = {"family", "given"}
+
+
 def _csl_names(value, where: str, problems: list[str]) -> list[AuthorName]:
     """CSL name objects: ``{"family", "given", "non-dropping-particle"}`` or ``{"literal"}``.
 
@@ -126,6 +130,12 @@ def _csl_names(value, where: str, problems: list[str]) -> list[AuthorName]:
     """
     out = []
     for n in value if isinstance(value, list) else []:
+        if type(n) is dict and n.keys() <= _PLAIN_NAME:  # most names: family and given as text
+            family, given = n.get("family"), n.get("given")
+            if type(family) is str and (given is None or type(given) is str):
+                if family.strip():
+                    out.append(person(family.strip(), (given or "").strip()))
+                continue
         if not isinstance(n, dict):
             if isinstance(n, (list, dict)):
                 problems.append(f"{where}: an author is {_json_kind(n)}, not a name object; left out")

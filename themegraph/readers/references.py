@@ -9,7 +9,9 @@ one bad entry never hides forty good ones; ``strict=True`` turns any problem int
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
@@ -38,7 +40,8 @@ def read_references(path: Path | str, *, strict: bool = False) -> tuple[list[Wor
     text = decode_text(data, path)
     kind = _detect_format(path, text)
     reader = {"bibtex": read_bibtex, "ris": read_ris, "csl": read_csl_json}[kind]
-    works, problems = reader(path, text)
+    with _collector_paused():
+        works, problems = reader(path, text)
     if not works:
         raise InputError([f"{path}: no {_FORMAT_NAMES[kind]} entries could be read", *problems])
     works, key_problems = _unique_keys(works, path)
@@ -46,6 +49,21 @@ def read_references(path: Path | str, *, strict: bool = False) -> tuple[list[Wor
     if strict and problems:
         raise InputError(problems)
     return works, problems
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector off while a file is read, as it was found to cost a fifth of
+    reading a 7,000-entry BibTeX file: every record read stays alive, so each of its passes walks
+    all of them again for nothing.  The reader makes little cyclic garbage, and it is collected
+    as usual once the collector is back on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 _FORMAT_NAMES = {"bibtex": "BibTeX", "ris": "RIS", "csl": "CSL-JSON"}
@@ -59,14 +77,15 @@ def _detect_format(path: Path, text: str) -> str:
         path.suffix.lower()
     )
     head = text.lstrip()
-    found = []
-    if head and head[0] in "[{":
-        found.append("csl")
-    if _RIS_START.search(text):
-        found.append("ris")
-    if _BIB_START.search(text):
-        found.append("bibtex")
-    if by_ext in found or (by_ext and not found and by_ext != "ris"):
+    looks = {
+        "csl": lambda: bool(head) and head[0] in "[{",
+        "ris": lambda: bool(_RIS_START.search(text)),
+        "bibtex": lambda: bool(_BIB_START.search(text)),
+    }
+    if by_ext and looks[by_ext]():  # the usual case, told without searching a big file for the others
+        return by_ext
+    found = [kind for kind, test in looks.items() if test()]
+    if by_ext and not found and by_ext != "ris":
         return by_ext
     if found:
         return found[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..graph.batch import Batch
 from ..graph.ids import fold, slug
@@ -30,6 +31,7 @@ _STOPWORDS = frozenset("a an the of and or in on for to with from by at as is ar
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _YEAR = re.compile(r"\d{4}[a-z]?")
+_INITIAL_BREAKS = re.compile(r"[\s.\-]+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
@@ -75,11 +77,18 @@ def name_key(name: str) -> str:
 
 def _initials(given: str) -> str:
     """"Edward S." -> "es", "Jean-Paul" -> "jp": the id part that tells namesakes apart."""
-    return "".join(part[0] for part in re.split(r"[\s.\-]+", fold(given)) if part and part[0].isalnum())
+    return "".join(part[0] for part in _INITIAL_BREAKS.split(fold(given)) if part and part[0].isalnum())
 
 
 def person(family: str, given: str = "", jr: str = "") -> AuthorName:
     """An author who is a person; trailing particles of the given names move to the family name."""
+    return AuthorName(*_person_parts(family, given, jr))
+
+
+@lru_cache(maxsize=1 << 16)
+def _person_parts(family: str, given: str, jr: str) -> tuple[str, str, str, str]:
+    """What :func:`person` makes of a name, remembered: a bibliography names the same people
+    again and again, and folding and slugging each name was a tenth of reading a file."""
     given_words = given.split()
     while given_words and given_words[-1].lower() in PARTICLES:
         family = f"{given_words.pop()} {family}"
@@ -87,7 +96,7 @@ def person(family: str, given: str = "", jr: str = "") -> AuthorName:
     family = " ".join(family.split())
     display = family + (f" {jr}" if jr else "") + (f", {given}" if given else "")
     initials = _initials(given)
-    return AuthorName(family, given, display, f"author/{slug(family)}" + (f"-{initials}" if initials else ""))
+    return family, given, display, f"author/{slug(family)}" + (f"-{initials}" if initials else "")
 
 
 def corporate(name: str) -> AuthorName:
@@ -292,6 +301,9 @@ def add_works(batch: Batch, works: list[WorkRecord]) -> dict[str, str]:
     """
     ids: dict[str, str] = {}
     owner: dict[str, WorkRecord] = {}
+    # an author of many works is one node: gathered here (the last non-empty value of each field,
+    # as Batch.node merges them) and added once, not once per work
+    authors: dict[str, list] = {}
     for work in works:
         wid, n = work.id, 2
         while wid in owner and owner[wid] is not work:
@@ -313,11 +325,17 @@ def add_works(batch: Batch, works: list[WorkRecord]) -> dict[str, str]:
             unmatched=False,
         )
         for position, author in enumerate(work.authors, 1):
-            batch.node("Author", author.id, origin=work.origin, name=author.display, family=author.family,
-                       given=author.given or None)
+            values = (work.origin, author.display, author.family, author.given or None)
+            held = authors.get(author.id)
+            if held is None:
+                authors[author.id] = list(values)
+            else:
+                held[:] = [old if new is None else new for old, new in zip(held, values)]
             batch.rel("AUTHORED_BY", ("Work", wid), ("Author", author.id), origin=work.origin, position=position)
         for key in work.keys:
             ids[key] = wid
+    for author_id, (origin, name, family, given) in authors.items():
+        batch.node("Author", author_id, origin=origin, name=name, family=family, given=given)
     return ids
 
 
