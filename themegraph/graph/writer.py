@@ -280,6 +280,9 @@ def _write_nodes(ops: WriteOps, kind: NodeKind, batches: list[Batch], loaded_at:
     props = kind.conflicting
     if kind.name == "Source":
         combined = {b.source: (source_row(b, loaded_at), [b.source]) for b in batches}
+    elif len(batches) == 1:
+        owners = [batches[0].source]  # one list for every row: it is read, never changed
+        combined = {id_: (row, owners) for id_, row in batches[0].nodes.get(kind.name, {}).items()}
     else:
         combined = {}
         for batch in batches:  # the batches' rows are read, never changed
@@ -314,13 +317,18 @@ def _write_nodes(ops: WriteOps, kind: NodeKind, batches: list[Batch], loaded_at:
     ops.insert_nodes(kind, inserts)
     ops.update_nodes(kind, updates)
     progress.advance(sum(len(b.nodes.get(kind.name, {})) for b in batches))  # as Batch.size counts
-    changed = {r["id"] for r in inserts} | {r["id"] for r in updates}
+    created = {r["id"] for r in inserts}
+    if len(batches) == 1:  # every row written is the batch's
+        if inserts or updates:
+            reports[batches[0].source].written[kind.name] = len(inserts) + len(updates)
+        return created
+    changed = created | {r["id"] for r in updates}
     for batch in batches:
         ids = batch.nodes.get(kind.name, {}) if kind.name != "Source" else {batch.source: None}
         n = sum(1 for i in ids if i in changed)
         if n:
             reports[batch.source].written[kind.name] = n
-    return {r["id"] for r in inserts}
+    return created
 
 
 def _write_rels(ops: WriteOps, rel: RelKind, src: str, dst: str, parts: list[tuple[Batch, list[dict]]],
@@ -330,10 +338,18 @@ def _write_rels(ops: WriteOps, rel: RelKind, src: str, dst: str, parts: list[tup
     A fact another source already stored gains this load's sources instead of a second copy.
     Only relations between two nodes that existed before the load can be stored already, so a
     first load looks nothing up."""
-    facts: dict[tuple[str, str, str], tuple[dict, list[str]]] = {}
     for batch, rows in parts:
         report = reports[batch.source]
         report.written[rel.name] = report.written.get(rel.name, 0) + len(rows)
+    new_src, new_dst = created.get(src, set()), created.get(dst, set())
+    if len(parts) == 1:  # one source's rows are distinct facts already (Batch.rel)
+        (batch, rows), = parts
+        if not any(True for row in rows if row["src"] not in new_src and row["dst"] not in new_dst):
+            stamp = {"kind": rel.name, "sources": [batch.source], "loaded_at": loaded_at}
+            ops.insert_rels(rel, src, dst, [(rows, stamp)])  # all new: nothing to look up or merge
+            return
+    facts: dict[tuple[str, str, str], tuple[dict, list[str]]] = {}
+    for batch, rows in parts:
         for row in rows:
             key = (row["src"], row["dst"], row["fact"])
             if key in facts:
@@ -341,7 +357,6 @@ def _write_rels(ops: WriteOps, rel: RelKind, src: str, dst: str, parts: list[tup
                 facts[key] = (held, [*owners, batch.source])
             else:
                 facts[key] = (row, [batch.source])
-    new_src, new_dst = created.get(src, set()), created.get(dst, set())
     maybe = [k for k in facts if k[0] not in new_src and k[1] not in new_dst]
     stored = ops.fetch_rels(rel, src, dst, maybe) if maybe else {}
     updates = []
