@@ -218,11 +218,8 @@ class Batch:
         """Endpoint ids per kind that relations name but this batch does not hold."""
         missing: dict[str, set[str]] = defaultdict(set)
         for (_, src_kind, dst_kind), rows in self.rels.items():
-            src_ids = self.nodes.get(src_kind, {})
-            dst_ids = self.nodes.get(dst_kind, {})
-            for row in rows:
-                if row["src"] not in src_ids:
-                    missing[src_kind].add(row["src"])
-                if row["dst"] not in dst_ids:
-                    missing[dst_kind].add(row["dst"])
+            for end, kind in (("src", src_kind), ("dst", dst_kind)):
+                outside = {row[end] for row in rows}.difference(self.nodes.get(kind, ()))
+                if outside:
+                    missing[kind] |= outside
         return missing

@@ -269,21 +269,23 @@ class StudyReader:
                 self.problem(row.origin, f"duplicate extract id {eid!r} (first at line {seen[xid]})")
                 continue
             seen[xid] = str(row.line)
-            refs = self._extract_links(row)
+            participant = row.get("participant")
+            refs = self._extract_links(row, participant)
             if refs is None:
                 continue
             themes, codes, speaker = refs
-            name = f"{eid} ({row.get('participant')})" if speaker else eid
-            self.scoped_node("Extract", xid, row.origin, name=name, text=text,
-                                   section=row.get("section") or None, page=row.get("page") or None)
+            name = f"{eid} ({participant})" if speaker else eid
+            origin, extract = row.origin, ("Extract", xid)
+            self.scoped_node("Extract", xid, origin, name=name, text=text,
+                             section=row.get("section") or None, page=row.get("page") or None)
             for t in themes:
-                self.batch.rel("ILLUSTRATES", ("Extract", xid), ("Theme", t), origin=row.origin)
+                self.batch.rel("ILLUSTRATES", extract, ("Theme", t), origin=origin)
             for c in codes:
-                self.batch.rel("CODED_AS", ("Extract", xid), ("Code", c), origin=row.origin)
+                self.batch.rel("CODED_AS", extract, ("Code", c), origin=origin)
             if speaker:
-                self.batch.rel("SPOKEN_BY", ("Extract", xid), ("Participant", speaker), origin=row.origin)
+                self.batch.rel("SPOKEN_BY", extract, ("Participant", speaker), origin=origin)
 
-    def _extract_links(self, row: Row):
+    def _extract_links(self, row: Row, participant: str):
         ok = True
         themes, codes = [], []
         for name in split_list(row.get("themes")):
@@ -299,10 +301,10 @@ class StudyReader:
                 ok = False
             codes.append(cid)
         speaker = None
-        if row.get("participant"):
-            speaker = self.participants.get(row.get("participant"))
+        if participant:
+            speaker = self.participants.get(participant)
             if speaker is None:
-                self.problem(row.origin, f"unknown participant {row.get('participant')!r}")
+                self.problem(row.origin, f"unknown participant {participant!r}")
                 ok = False
         return (dict.fromkeys(themes), dict.fromkeys(codes), speaker) if ok else None
 
