@@ -192,13 +192,17 @@ def reader_operations(folder: Path) -> tuple[int, int]:
             last = now
         return line
 
-    tracemalloc.start()
+    tracing, previous = tracemalloc.is_tracing(), sys.gettrace()  # a coverage run's tracer comes back after
+    if not tracing:
+        tracemalloc.start()
+    last = tracemalloc.get_traced_memory()[0]
     sys.settrace(lambda frame, event, arg: line if frame.f_code.co_filename.startswith(package) else None)
     try:
         read_study(folder)
     finally:
-        sys.settrace(None)
-        tracemalloc.stop()
+        sys.settrace(previous)
+        if not tracing:
+            tracemalloc.stop()
     return lines, held
 
 
