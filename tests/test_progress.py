@@ -101,6 +101,102 @@ def test_a_load_reports_every_row_of_the_batch_to_its_bar(tmp_path, monkeypatch)
     assert bar.done == batch.size() == 1_485
 
 
+def test_reach_says_a_piece_ended_without_undoing_finer_reports():
+    con, _ = console(terminal=False)
+    with progress.track("reading", 100, "bytes", console=con) as bar:
+        progress.advance(70)  # a reader that reports as it goes
+        bar.reach(60)  # the caller's report of the first file, already passed
+        assert bar.done == 70
+        bar.reach(100)
+    assert bar.done == 100
+
+
+def test_work_of_unknown_size_shows_what_is_done_its_rate_and_time_spent():
+    con, out = console(terminal=True)
+    with progress.track("drawing the themes map", None, console=con, show_after=0):
+        progress.advance(1_234)
+    frame = last_frame(out.getvalue())
+    assert frame.startswith("drawing the themes map ") and " 1,234 rows " in frame
+    assert re.search(r" [\d,]+ rows/s for 0:00:0\d$", frame), frame
+
+
+def test_reads_and_writes_through_a_reporting_store_move_the_bar(tmp_path):
+    """Exports, maps and restores are not told of bars: the store they are handed reports the rows
+    its queries return and its writes insert."""
+    from themegraph.cli.common import Reporting, rows_in
+    from themegraph.exports.transfer import dump, restore
+    from themegraph.graph.open import open_store
+    from themegraph.loaders.study import read_study
+
+    con, _ = console(terminal=False)
+    with open_store(db=str(tmp_path / "a.db")) as source, open_store(db=str(tmp_path / "b.db")) as target:
+        source.apply(read_study(EXAMPLE))
+        total = rows_in(source)
+        with progress.track("dumping", total, console=con) as read:
+            nodes, rels = dump(Reporting(source))
+        with progress.track("restoring", total, console=con) as written:
+            restore(Reporting(target), nodes, rels)
+        assert rows_in(target) == total
+    assert read.done == written.done == total == 1_486  # the example's 1,485 rows and its Source
+
+
+# --- a slow load on a terminal, with --quiet, piped -----------------------------------------------------
+
+BAR = re.compile(r"reading refs-1.bib, refs-2.bib, refs-3.bib ━+ +\d+% [\d.]+/[\d.]+ MB [\d.]+ [kM]?B/s left ")
+WRITING = re.compile(r"writing refs:refs-1.bib,refs-2.bib,refs-3.bib ━+ .* rows/s left ")
+
+
+def run_on_a_terminal(args: list[str]) -> str:
+    """What a user sees on the terminal (stdout and stderr both on a pseudo-terminal) while the CLI
+    runs ``args``, control sequences removed."""
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "themegraph", *args], stdin=subprocess.DEVNULL,
+                            stdout=secondary, stderr=secondary, env={**os.environ, "COLUMNS": "160"})
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    assert proc.wait(timeout=600) == 0, seen.decode(errors="replace")
+    return ANSI.sub("", seen.decode("utf-8", errors="replace")).replace("\r", "\n")
+
+
+@pytest.fixture(scope="module")
+def slow_refs(tmp_path_factory):
+    """Three copies of a 6,000-entry BibTeX file: reading them takes seconds (the same works, so
+    writing them does not take three times as long)."""
+    from bench.files import bibtex
+
+    folder = tmp_path_factory.mktemp("slow")
+    first = bibtex(folder / "refs-1.bib", 6_000)
+    for n in (2, 3):
+        (folder / f"refs-{n}.bib").write_bytes(first.read_bytes())
+    return [str(folder / f"refs-{n}.bib") for n in (1, 2, 3)]
+
+
+@pytest.mark.slow
+def test_a_slow_load_shows_a_bar_on_a_terminal_and_none_with_quiet_or_piped(slow_refs, tmp_path):
+    shown = run_on_a_terminal(["--db", str(tmp_path / "a.db"), "load", "refs", *slow_refs])
+    bars = [line for line in shown.splitlines() if BAR.search(line)]
+    assert bars, shown
+    assert " 100% " in bars[-1]  # the bar ends full
+    assert any(WRITING.search(line) for line in shown.splitlines())
+    quiet = run_on_a_terminal(["--db", str(tmp_path / "b.db"), "--quiet", "load", "refs", *slow_refs])
+    assert "━" not in quiet and "wrote " in quiet
+    piped = subprocess.run([sys.executable, "-m", "themegraph", "--db", str(tmp_path / "c.db"), "load", "refs",
+                            *slow_refs], capture_output=True, text=True, timeout=600)
+    assert piped.returncode == 0 and "━" not in piped.stderr and "wrote " in piped.stderr
+
+
 # --- warnings ------------------------------------------------------------------------------------------
 
 RIS = [f"refs.ris, record {i} (line {i * 14}): keyword continuation line 'term {i}' read as a keyword"

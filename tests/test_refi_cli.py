@@ -115,7 +115,8 @@ def test_a_changed_file_is_loaded_again(store_args, tmp_path):
                      encoding="utf-8")
     again = tg(*load)
     assert again.returncode == 0 and UNCHANGED not in again.stderr, again.stderr
-    said = tg(*store_args, "cypher", "MATCH (e:Extract) WHERE e.text CONTAINS 'new words' RETURN count(e) AS n", "-f", "json")
+    said = tg(*store_args, "cypher", "MATCH (e:Extract) WHERE e.text CONTAINS $t RETURN count(e) AS n",
+              "-p", "t=new words", "-f", "json")
     assert json.loads(said.stdout) == [{"n": 1}]
 
 

@@ -7,8 +7,12 @@ is a terminal, and never with ``--quiet``: piped output and logs stay clean.
 
 Code deep inside a load (the writer, a reader) reports with the module-level ``advance(n)``,
 which moves the innermost open bar and does nothing when there is none.  It needs no reference to
-the bar and costs one list lookup, so library code can report unconditionally.  Rich is imported
-only when a bar is actually drawn: importing this module costs nothing at start-up.
+the bar and costs one list lookup, so library code can report unconditionally.  Code that cannot
+report as it goes (a reader parsing a whole file) is reported on from outside: the caller says
+what is done when each piece ends (``Tracker.reach``), which a finer report has already passed.
+Work whose size is not known beforehand (the rows a map or a study's export reads) has a bar of
+``total=None``: what is done, the rate and the time spent, no time left.  Rich is imported only
+when a bar is actually drawn: importing this module costs nothing at start-up.
 """
 
 from __future__ import annotations
@@ -31,29 +35,40 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
-def _columns(unit: str) -> list:
-    """The bar's columns: what, bar, done/total, rate, time left."""
+def _columns(unit: str, total: int | None) -> list:
+    """The bar's columns: what, bar, done/total, rate, time left (of unknown total: done, rate,
+    time spent)."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
         TaskProgressColumn,
         TextColumn,
+        TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
-    done = DownloadColumn() if unit == "bytes" else TextColumn(f"{{task.completed:,.0f}}/{{task.total:,.0f}} {unit}")
-    return [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), done,
-            TextColumn("{task.fields[rate]}"), TextColumn("left"), TimeRemainingColumn()]
+    if unit == "bytes":
+        done = DownloadColumn()
+    elif total is None:
+        done = TextColumn(f"{{task.completed:,.0f}} {unit}")
+    else:
+        done = TextColumn(f"{{task.completed:,.0f}}/{{task.total:,.0f}} {unit}")
+    rate = TextColumn("{task.fields[rate]}")
+    if total is None:
+        return [TextColumn("{task.description}"), BarColumn(), done, rate, TextColumn("for"), TimeElapsedColumn()]
+    return [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), done, rate, TextColumn("left"),
+            TimeRemainingColumn()]
 
 
 class Tracker:
-    """One piece of work of ``total`` rows (or bytes); its bar is drawn after ``show_after`` s.
+    """One piece of work of ``total`` rows (or bytes; None: not known beforehand); its bar is
+    drawn after ``show_after`` s.
 
     ``console`` is the rich Console to draw on (the CLI's stderr console, so that warnings printed
     meanwhile appear above the bar); its ``is_terminal`` decides whether anything is drawn.
     """
 
-    def __init__(self, description: str, total: int, unit: str = "rows", *, console=None,
+    def __init__(self, description: str, total: int | None, unit: str = "rows", *, console=None,
                  show_after: float = SHOW_AFTER):
         self.description, self.total, self.unit = description, total, unit
         self.done = 0
@@ -96,15 +111,22 @@ class Tracker:
             if self._bar is not None or self._timer is False:  # already shown, or already closed
                 return
             console = self._console or Console(stderr=True)
-            self._bar = Progress(*_columns(self.unit), console=console, transient=False)
+            self._bar = Progress(*_columns(self.unit, self.total), console=console, transient=False)
             self._task = self._bar.add_task(self.description, total=self.total, completed=self.done,
                                             rate=self._rate())
             self._bar.start()
 
     def advance(self, n: int) -> None:
         """``n`` more rows (bytes) done."""
+        self._set(lambda done: done + n)
+
+    def reach(self, n: int) -> None:
+        """At least ``n`` done: a piece of the work ended (a finer report may have passed it already)."""
+        self._set(lambda done: max(done, n))
+
+    def _set(self, done_now) -> None:
         with self._lock:
-            self.done += n
+            self.done = done_now(self.done)
             if self._bar is not None:
                 self._bar.update(self._task, completed=self.done, rate=self._rate())
 
@@ -121,7 +143,8 @@ class Tracker:
 
 
 @contextmanager
-def track(description: str, total: int, unit: str = "rows", *, console=None, show_after: float = SHOW_AFTER):
+def track(description: str, total: int | None, unit: str = "rows", *, console=None,
+          show_after: float = SHOW_AFTER):
     """Open a bar for the duration of the block; ``advance`` reports to it."""
     tracker = Tracker(description, total, unit, console=console, show_after=show_after)
     _open.append(tracker)

@@ -134,6 +134,80 @@ def apply_batch(target: Target, batch, *, dry_run: bool = False, force: bool = F
         print_report(report)
 
 
+def apply_one(store: Store, batch, **options):
+    """``store.apply(batch)`` for a command that holds the store open, under a bar of the batch's
+    rows (the writer reports them as it writes)."""
+    with progress.track(f"writing {batch.source}", batch.size(), console=err):
+        return store.apply(batch, **options)
+
+
+def bytes_in(path: Path) -> int:
+    """Bytes of a file, or of every file in a folder (0 if missing: its reader will say so)."""
+    path = Path(path)
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.is_file() else 0
+
+
+def read_each(paths: list[Path], read, sizes: list[int] | None = None) -> list:
+    """``read(path)`` of each path in turn, under one bar of their bytes (``sizes``, by default the
+    paths' own) that moves as each is read: readers parse a whole file at a time, and one that
+    reports bytes as it goes (``progress.advance``) moves it sooner."""
+    sizes = sizes or [bytes_in(p) for p in paths]
+    names = ", ".join(Path(p).name for p in paths) if len(paths) <= 3 else f"{len(paths)} files"
+    results, done = [], 0
+    with progress.track(f"reading {names}", sum(sizes), "bytes", console=err) as bar:
+        for path, size in zip(paths, sizes):
+            results.append(read(path))
+            done += size
+            bar.reach(done)
+    return results
+
+
+def rows_in(store: Store) -> int:
+    """Every node and relation of the store: what a whole dump or copy reads."""
+    counts = store.counts()
+    return sum(counts["nodes"].values()) + sum(counts["relationships"].values())
+
+
+class Reporting:
+    """A store whose reads and writes report their rows to the open progress bar: exports, maps and
+    restores read and write through ``query`` and ``write_rows`` and so move a bar without knowing
+    of it.  Everything else is the store's own."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def query(self, cypher: str, params: dict | None = None) -> list[dict]:
+        rows = self._store.query(cypher, params)
+        progress.advance(len(rows))
+        return rows
+
+    def write_rows(self, fn, rows: int = 0):
+        return self._store.write_rows(lambda ops: fn(_ReportingOps(ops)), rows)
+
+
+class _ReportingOps:
+    """Write operations (``writer.WriteOps``) that report the rows they insert."""
+
+    def __init__(self, ops):
+        self._ops = ops
+
+    def __getattr__(self, name):
+        return getattr(self._ops, name)
+
+    def insert_nodes(self, kind, rows: list[dict]) -> None:
+        self._ops.insert_nodes(kind, rows)
+        progress.advance(len(rows))
+
+    def insert_rels(self, rel, src: str, dst: str, segments: list[tuple[list[dict], dict]]) -> None:
+        self._ops.insert_rels(rel, src, dst, segments)
+        progress.advance(sum(len(rows) for rows, _ in segments))
+
+
 def print_report(report, extra: str = "") -> None:
     """What a load did, on stderr: its conflicts as warnings, then its summary."""
     warn([c.describe() for c in report.conflicts])

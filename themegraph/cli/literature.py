@@ -13,24 +13,26 @@ from .common import (
     ForceOpt,
     PreferNewOpt,
     app,
+    apply_one,
     err,
     input_digest,
     load_app,
     policy_of,
     print_report,
+    read_each,
     unchanged,
     warn,
 )
 
 
 def _read_refs(files: list[Path], strict: bool):
-    """Reference records of several files, problems reported (fatal with --strict), merged."""
+    """Reference records of several files (a bar over their bytes), problems reported (fatal with
+    --strict), merged."""
     from ..readers.references import read_references
     from ..readers.works import merge_works
 
     works = []
-    for file in files:
-        found, problems = read_references(file, strict=strict)
+    for found, problems in read_each(files, lambda file: read_references(file, strict=strict)):
         warn(problems)
         works += found
     return merge_works(works)
@@ -58,7 +60,7 @@ def load_refs(
         batch = Batch(source, path=", ".join(str(f) for f in files), loader="refs", digest=digest)
         matched = match_existing(works, store.query(EXISTING_WORKS_QUERY))
         add_works(batch, works)
-        report = store.apply(batch, force=force, policy=policy_of(prefer_new, strict))
+        report = apply_one(store, batch, force=force, policy=policy_of(prefer_new, strict))
     print_report(report, f" ({matched} already in the knowledge base)" if matched else "")
 
 
@@ -122,4 +124,6 @@ def load_paper(
                     "references.bib) first, or give the paper's reference file with --refs"
                 )
             ids = {work.key: work.id for work in references}
-        err.print(store.apply(paper_batch(paper, study, references, ids), force=force).summary())
+        batch = read_each([paper], lambda file: paper_batch(file, study, references, ids))[0]
+        report = apply_one(store, batch, force=force)
+    err.print(report.summary())

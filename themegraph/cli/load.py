@@ -14,10 +14,12 @@ from .common import (
     PreferNewOpt,
     StudyOpt,
     apply_batch,
+    bytes_in,
     err,
     input_digest,
     load_app,
     policy_of,
+    read_each,
     skip_unchanged,
     unchanged,
     warn,
@@ -62,7 +64,7 @@ def load_study(
     if not dry_run and skip_unchanged(ctx.obj, source, digest, force):
         return
     also = (read_theories_file(theories),) if theories else ()
-    batch = read_study(folder)
+    batch = read_each([folder], read_study)[0]
     batch.digest = digest
     apply_batch(ctx.obj, batch, dry_run=dry_run, force=force, policy=policy_of(prefer_new, strict), also=also)
 
@@ -107,9 +109,15 @@ def _run(ctx: typer.Context, name: str, file: Path, dry_run: bool, force: bool, 
     source, digest = _source_digest(loader, file, options, version)
     if not dry_run and skip_unchanged(ctx.obj, source, digest, force):
         return
-    result = loader.load(file, **options)
+    result = read_each([file], lambda f: loader.load(f, **options), [_bytes_read(loader, file, options)])[0]
     result.batch.digest = digest
     _apply(ctx, result, dry_run, force, version)
+
+
+def _bytes_read(loader, file: Path, options: dict) -> int:
+    """What a load reads, in bytes: its input (a QualCoder project: its database, not its media)
+    and a participant table."""
+    return sum(bytes_in(p) for p in loader.inputs(file, **options))
 
 
 def _source_digest(loader, file: Path, options: dict, version: str | None) -> tuple[str | None, str | None]:
@@ -209,14 +217,16 @@ def load_files(
                     existing = store.query(EXISTING_WORKS_QUERY)
         except ThemeGraphError:  # no knowledge base yet: nothing stored (a real fault shows when writing)
             pass
-    results = []
-    for file, loader, options, _, digest in todo:
-        if file in skip:
-            continue
+    reads = {file: (loader, options, digest) for file, loader, options, _, digest in todo if file not in skip}
+
+    def read(file: Path):
+        loader, options, digest = reads[file]
         if loader.matches_existing:
             options["existing"] = existing
         result = loader.load(file, **options)
         result.batch.digest = digest
-        results.append(result)
-    for result in results:
+        return result
+
+    sizes = [_bytes_read(loader, file, options) for file, (loader, options, _) in reads.items()]
+    for result in read_each(list(reads), read, sizes):
         _apply(ctx, result, dry_run, force, version)

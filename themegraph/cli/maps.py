@@ -8,8 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import progress
 from ..errors import ThemeGraphError
-from .common import app, err
+from .common import Reporting, app, err
 
 
 class FigureFormat(str, Enum):
@@ -32,21 +33,22 @@ def map_cmd(
     """Draw an interactive map (offline HTML) or a static figure of the knowledge base."""
     from ..maps import build_map, why_empty, write_figure, write_html
 
-    with ctx.obj.open(read_only=True) as store:
+    with progress.track(f"drawing the {kind} map", None, console=err):  # rows read, then time laying out
+        with ctx.obj.open(read_only=True) as store:
+            try:
+                data = build_map(Reporting(store), kind, study=study, theme=theme, stance=stance)
+            except ValueError as exc:
+                raise ThemeGraphError(str(exc)) from None
+            if not data.nodes:
+                raise ThemeGraphError(f"{why_empty(store, kind, study)}; nothing written")
         try:
-            data = build_map(store, kind, study=study, theme=theme, stance=stance)
-        except ValueError as exc:
-            raise ThemeGraphError(str(exc)) from None
-        if not data.nodes:
-            raise ThemeGraphError(f"{why_empty(store, kind, study)}; nothing written")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if fmt is FigureFormat.html:
-            write_html(data, out)
-        else:
-            write_figure(data, out, fmt.value)
-    except OSError as exc:
-        raise ThemeGraphError(f"cannot write {out}: {exc.strerror or exc}") from None
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if fmt is FigureFormat.html:
+                write_html(data, out)
+            else:
+                write_figure(data, out, fmt.value)
+        except OSError as exc:
+            raise ThemeGraphError(f"cannot write {out}: {exc.strerror or exc}") from None
     err.print(f"wrote {out}", markup=False)
     if open_:
         import webbrowser

@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import progress
 from ..errors import ThemeGraphError
 from ..graph.open import open_store
-from .common import StudyOpt, app, err, export_app, import_app, warn
+from .common import Reporting, StudyOpt, app, err, export_app, import_app, read_each, rows_in, warn
 
 
 @export_app.command("jsonl")
@@ -19,7 +20,8 @@ def export_jsonl(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help
     from ..exports.transfer import write_jsonl
 
     with ctx.obj.open(read_only=True) as store:
-        counts = write_jsonl(store, folder)
+        with progress.track(f"exporting to {folder}", rows_in(store), console=err):
+            counts = write_jsonl(Reporting(store), folder)  # the bar counts rows read; the files are written after
     err.print(f"wrote {sum(counts.values())} rows to {folder}")
 
 
@@ -28,9 +30,10 @@ def import_jsonl(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help
     """Restore a JSON Lines dump into an empty knowledge base (all or nothing)."""
     from ..exports.transfer import read_jsonl, restore
 
-    nodes, rels = read_jsonl(folder)
-    with ctx.obj.open() as store:
-        report = restore(store, nodes, rels)
+    nodes, rels = read_each([folder], read_jsonl)[0]
+    size = sum(len(rows) for rows in nodes.values()) + sum(len(rows) for rows in rels.values())
+    with ctx.obj.open() as store, progress.track(f"restoring {folder}", size, console=err):
+        report = restore(Reporting(store), nodes, rels)
     err.print(f"restored {sum(report.written.values())} rows from {folder}")
 
 
@@ -51,7 +54,8 @@ def copy(
     embedded = open_store(db=ctx.obj.db or os.environ.get("THEMEGRAPH_DB") or "themegraph.db", read_only=bool(to))
     with embedded, open_store(neo4j=to or from_) as server:
         source, target = (embedded, server) if to else (server, embedded)
-        report = copy_all(source, target)
+        with progress.track("copying (rows read, then written)", 2 * rows_in(source), console=err):
+            report = copy_all(Reporting(source), Reporting(target))
         differ = [n for n in catalog.catalog() if catalog.run(source, n) != catalog.run(target, n)]
     err.print(f"copied {sum(report.written.values())} rows; counts equal")
     if differ:
@@ -62,8 +66,9 @@ def copy(
 def _export_refi(ctx: typer.Context, write, file: Path, study: str) -> None:
     """Write a study with ``write`` (export_qdc or export_qdpx) and say what the format left out."""
     file.parent.mkdir(parents=True, exist_ok=True)  # a folder that does not exist yet is made
-    with ctx.obj.open(read_only=True) as store:
-        warn(write(store, study, file))
+    with ctx.obj.open(read_only=True) as store, progress.track(f"exporting {study}", None, console=err):
+        warnings = write(Reporting(store), study, file)  # the bar counts the rows read
+    warn(warnings)
     err.print(f"wrote {file}")
 
 
@@ -95,6 +100,6 @@ def export_graphml(
     from ..exports.graphml import write_graphml
 
     file.parent.mkdir(parents=True, exist_ok=True)  # a folder that does not exist yet is made
-    with ctx.obj.open(read_only=True) as store:
-        write_graphml(store, file, study=study)
+    with ctx.obj.open(read_only=True) as store, progress.track(f"exporting to {file.name}", None, console=err):
+        write_graphml(Reporting(store), file, study=study)  # the bar counts the rows read
     err.print(f"wrote {file}")
