@@ -1,8 +1,6 @@
 """What every command shares: the typer apps, the global store options, output and option types,
 parameter parsing, and handing a batch to the store."""
 
-from __future__ import annotations
-
 import json
 import re
 from pathlib import Path

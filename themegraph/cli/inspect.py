@@ -1,7 +1,5 @@
 """Commands that look at a knowledge base: stats, cypher, schema, sources, drop, check."""
 
-from __future__ import annotations
-
 import json
 import re
 import sys

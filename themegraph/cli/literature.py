@@ -1,8 +1,6 @@
 """The literature around a study: reference files (``load refs``), a paper's in-text citations
 (``cite``, ``load paper``)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

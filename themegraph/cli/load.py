@@ -1,8 +1,6 @@
 """``themegraph load`` of study bundles and CAQDAS projects (REFI-QDA, Taguette, QualCoder, coded
 segments), and ``load FILE...``, which recognises each file (loaders/registry.py)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

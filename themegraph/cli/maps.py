@@ -1,7 +1,5 @@
 """``themegraph map``: interactive offline HTML maps and static figures."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional

@@ -1,7 +1,5 @@
 """``themegraph query``: list, show and run the named queries."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path

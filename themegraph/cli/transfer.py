@@ -1,7 +1,5 @@
 """Whole-graph and per-study files out and in: JSON Lines dumps, REFI-QDA, GraphML, store-to-store copy."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated, Optional
