@@ -18,11 +18,11 @@ from ..graph.batch import Batch, collector_paused
 from ..graph.ids import match_key, scoped, slug
 from ..graph.schema import STANCES
 from ..readers.tabular import Row, read_table, split_list
-from ..readers.yamlfile import entries, line_of, read_yaml, scalar, scalars
+from ..readers.yamlfile import SLUG as STUDY_ID
+from ..readers.yamlfile import bundle_head, entries, line_of, read_yaml, scalar, scalars
 from .analysis import UniqueIds
 from .refi.ids import theme_level
 
-STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CODEBOOK_NAMES = ("codebook.csv", "codebook.xlsx")
 TARGET_KEYS = ("work", "theory", "construct")
 
@@ -105,19 +105,7 @@ class StudyReader:
     # -- study.yaml -------------------------------------------------------------------------
 
     def read_study(self) -> None:
-        path = self.path("study.yaml")
-        if not path.exists():
-            raise InputError(f"{self.folder}: not a study bundle (no study.yaml)")
-        data = read_yaml(path)
-        if not isinstance(data, dict):
-            raise InputError("study.yaml:1: expected a mapping with at least id and title")
-        where = f"study.yaml:{line_of(data)}"
-        study = scalar(data.get("id"), "id", where, self.problems) or ""
-        if not STUDY_ID.match(study):
-            raise InputError(f"{where}: id must be a lower-case slug such as 'my-study', got {data.get('id')!r}")
-        title = scalar(data.get("title"), "title", where, self.problems)
-        if not title:
-            self.problem(where, "title is required")
+        data, where, study, title = bundle_head(self.folder, "study.yaml", "study", "id and title", self.problems)
         year = data.get("year")
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
             self.problem(where, f"year must be a whole number, got {year!r}")

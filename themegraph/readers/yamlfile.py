@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -10,6 +11,9 @@ from ..errors import InputError
 from .tabular import read_text
 
 LINE = "__line__"
+
+#: A study's or review's id: a lower-case slug, spelled the same in every file that names it.
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -84,3 +88,27 @@ def scalars(value, field: str, where: str, problems: list[str]) -> list[str]:
 def line_of(mapping, default: int = 1) -> int:
     """The line a mapping started on (1 if unknown)."""
     return mapping.get(LINE, default) if isinstance(mapping, dict) else default
+
+
+def bundle_head(folder: Path, file: str, kind: str, needs: str, problems: list[str]) -> tuple[dict, str, str, str | None]:
+    """The main file of a study or review bundle (``study.yaml``, ``review.yaml``): its mapping,
+    where it starts, its id and its title.
+
+    Both kinds of bundle start alike.  Without the file, a mapping in it or an id that is a slug,
+    nothing else can be checked against the bundle, so these stop the reading (InputError); a
+    missing title is one more problem in ``problems``, reported with the rest.
+    """
+    path = folder / file
+    if not path.exists():
+        raise InputError(f"{folder}: not a {kind} bundle (no {file})")
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{file}:1: expected a mapping with at least {needs}")
+    where = f"{file}:{line_of(data)}"
+    ident = scalar(data.get("id"), "id", where, problems) or ""
+    if not SLUG.match(ident):
+        raise InputError(f"{where}: id must be a lower-case slug such as 'my-{kind}', got {data.get('id')!r}")
+    title = scalar(data.get("title"), "title", where, problems)
+    if not title:
+        problems.append(f"{where}: title is required")
+    return data, where, ident, title

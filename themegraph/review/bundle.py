@@ -9,7 +9,6 @@ only a fully valid bundle becomes a Batch, which the store applies atomically un
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +16,8 @@ from ..errors import InputError
 from ..graph.batch import Batch
 from ..graph.ids import match_key, scoped, slug
 from ..readers.tabular import Row, read_table
-from ..readers.yamlfile import LINE, entries, line_of, read_yaml, scalar
+from ..readers.yamlfile import LINE, bundle_head, entries, line_of, scalar
 from . import terms
-
-REVIEW_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass
@@ -88,20 +85,9 @@ class ReviewReader:
     # -- review.yaml ----------------------------------------------------------------------
 
     def read_review(self) -> None:
-        path = self.folder / "review.yaml"
-        if not path.exists():
-            raise InputError(f"{self.folder}: not a review bundle (no review.yaml)")
-        data = read_yaml(path)
-        if not isinstance(data, dict):
-            raise InputError("review.yaml:1: expected a mapping with at least id, title and studies")
-        where = f"review.yaml:{line_of(data)}"
-        review = scalar(data.get("id"), "id", where, self.problems) or ""
-        if not REVIEW_ID.match(review):
-            raise InputError(f"{where}: id must be a lower-case slug such as 'my-review', got {data.get('id')!r}")
+        data, where, review, title = bundle_head(self.folder, "review.yaml", "review", "id, title and studies",
+                                                 self.problems)
         self.review = review
-        title = scalar(data.get("title"), "title", where, self.problems)
-        if not title:
-            self.problem(where, "title is required")
         self.batch = Batch(f"review:{review}", path=str(self.folder), loader="review")
         text = {k: scalar(data.get(k), k, where, self.problems) for k in ("question", "population", "setting")}
         method = self.choice(data.get("method"), terms.METHODS, "method", where, required=True)
