@@ -21,7 +21,9 @@ import networkx as nx
 import numpy as np
 import pytest
 from conftest import EXAMPLE
+from operations import doubling_steps, operations
 
+from bench import files
 from bench.synthetic import literature
 from themegraph.exports.graphml import write_graphml
 from themegraph.graph.batch import Batch
@@ -831,3 +833,48 @@ def test_maps_work_at_every_codebook_depth(store, tmp_path):
             assert overlapping(placed) == 0, (study, kind)
         assert build_map(store, "theory", study=study).nodes == []
         assert why_empty(store, "theory", study) == f"the theory map is empty: study {study!r} has no findings"
+
+
+def test_crossings_counted_by_inversions_equal_every_pair_compared():
+    """The n log n count (a 25,000-extract study's map once took minutes pairwise) against the
+    definition: two links between the same columns cross when their ends are in opposite orders."""
+    import random
+
+    from themegraph.maps.layout import crossings
+
+    rng = random.Random(5)
+    for _ in range(200):
+        nodes = [f"n{i}" for i in range(rng.randint(2, 30))]
+        column_of = {n: rng.randint(0, 3) for n in nodes}
+        rank = {n: rng.randint(0, 6) / 6 for n in nodes}  # ties on purpose: shared ranks do not cross
+        links = [(a, b) for a, b in (rng.sample(nodes, 2) for _ in range(rng.randint(0, 60)))
+                 if column_of[a] != column_of[b]]
+        oriented = [(a, b) if column_of[a] < column_of[b] else (b, a) for a, b in links]
+        pairwise = sum(
+            1
+            for i, (a1, b1) in enumerate(oriented)
+            for a2, b2 in oriented[i + 1:]
+            if (column_of[a1], column_of[b1]) == (column_of[a2], column_of[b2])
+            and (rank[a1] - rank[a2]) * (rank[b1] - rank[b2]) < 0
+        )
+        assert crossings(links, rank, column_of) == pairwise
+
+
+@pytest.mark.parametrize("kind", ["themes", "participants"])
+def test_a_map_of_a_study_twice_the_size_costs_twice_the_operations(kind, tmp_path):
+    """Issue 15: the themes and participants maps of a 25,000-extract study took over 200 s: each
+    theme's panel scanned every code, each participant's every extract, each quote every theme.
+    Studies of 800, 1,600 and 3,200 rows (the bench's shape): after the cost of a 2-row study, each
+    doubling may cost at most 2.2x the operations (counted, not timed), or 1.1x the growth of the
+    map where the map itself more than doubles (participant-theme links, at these sizes)."""
+    costs, drawn = [], []
+    for n in (2, 800, 1600, 3200):
+        with open_store(db=str(tmp_path / f"{n}.db")) as store:
+            store.apply(read_study(files.study_bundle(tmp_path / str(n), n)))
+            costs.append(operations(build_map, store, kind))
+            data = build_map(store, kind)
+            drawn.append(len(data.nodes) + len(data.edges))
+    growth = [b / a for a, b in zip(drawn[1:], drawn[2:])]
+    for measure, steps in doubling_steps(costs).items():
+        bounds = [1.1 * max(2.0, g) for g in growth]
+        assert all(step <= bound for step, bound in zip(steps, bounds)), f"{measure} per doubling: {steps}, map grew {growth}"

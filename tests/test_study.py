@@ -3,11 +3,11 @@
 import shutil
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE
+from operations import doubling_steps, operations
 
 import themegraph
 from bench import files
@@ -171,46 +171,10 @@ def test_dry_run_writes_nothing(tmp_path):
     assert proc.returncode == 0 and "valid" in proc.stderr and not db.exists()
 
 
-def reader_operations(folder: Path) -> tuple[int, int]:
-    """What reading a bundle costs, counted, not timed: (lines of ThemeGraph's own code executed,
-    bytes allocated that are still held when the next of those lines starts).
-
-    The lines catch a Python loop over everything read so far; the bytes catch the same done
-    inside one call (``set(self.ids.values())`` for each new name was the quadratic spot of
-    issue 15: one line, a set of every id).  A C-level scan that allocates nothing (``x in a_list``)
-    is caught by neither.
-    """
-    package = str(Path(themegraph.__file__).parent)
-    lines = held = last = 0
-
-    def line(frame, event, arg):
-        nonlocal lines, held, last
-        if event == "line":
-            lines += 1
-            now = tracemalloc.get_traced_memory()[0]
-            held += max(0, now - last)
-            last = now
-        return line
-
-    tracing, previous = tracemalloc.is_tracing(), sys.gettrace()  # a coverage run's tracer comes back after
-    if not tracing:
-        tracemalloc.start()
-    last = tracemalloc.get_traced_memory()[0]
-    sys.settrace(lambda frame, event, arg: line if frame.f_code.co_filename.startswith(package) else None)
-    try:
-        read_study(folder)
-    finally:
-        sys.settrace(previous)
-        if not tracing:
-            tracemalloc.stop()
-    return lines, held
-
-
 def test_reading_a_bundle_twice_the_size_costs_twice_the_operations(tmp_path):
     """Issue 15: 'load study' grew quadratically.  Bundles of 500, 1,000 and 2,000 rows (the
     bench's shape); after the cost of a 2-row bundle, each doubling must cost at most 2.2x the
     operations, as the bench's doubling target asks of time."""
-    fixed, *costs = [reader_operations(files.study_bundle(tmp_path / str(n), n)) for n in (2, 500, 1000, 2000)]
-    for measure in (0, 1):
-        steps = [(b[measure] - fixed[measure]) / (a[measure] - fixed[measure]) for a, b in zip(costs, costs[1:])]
-        assert max(steps) <= 2.2, f"{('lines', 'bytes')[measure]} per doubling: {steps}"
+    costs = [operations(read_study, files.study_bundle(tmp_path / str(n), n)) for n in (2, 500, 1000, 2000)]
+    for measure, steps in doubling_steps(costs).items():
+        assert max(steps) <= 2.2, f"{measure} per doubling: {steps}"

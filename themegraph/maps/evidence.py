@@ -46,7 +46,8 @@ def quotes(thematic: Thematic, extract_ids, heading: str = "Quotes") -> Tip:
     for extract in chosen[:LIMIT]:
         lines.append(("q", f"“{' '.join(extract.text.split())}”"))
         who = extract.speaker_name or "no speaker recorded"
-        themes = thematic.theme_names(t for t in thematic.order if t in extract.themes)
+        themes = thematic.theme_names(sorted((t for t in extract.themes if t in thematic.position),
+                                             key=thematic.position.__getitem__))
         lines.append(("a", f"— {who}" + (f" · {themes}" if themes else "")))
     if len(chosen) > LIMIT:
         lines.append(("m", f"… and {len(chosen) - LIMIT} more"))
@@ -55,12 +56,8 @@ def quotes(thematic: Thematic, extract_ids, heading: str = "Quotes") -> Tip:
 
 def codes_under(thematic: Thematic, themes) -> list[str]:
     """Names of the codes filed under any of ``themes`` or the themes beneath them."""
-    wanted = set(themes)
-    return [
-        thematic.codes[c].get("name") or c
-        for c in thematic.codes
-        if wanted & set(thematic.code_ancestry(c))
-    ]
+    under = {c for t in set(themes) for c in thematic.codes_by_theme.get(t, ())}
+    return [thematic.codes[c].get("name") or c for c in sorted(under, key=thematic.code_position.__getitem__)]
 
 
 def theme_trail(thematic: Thematic, theme: str, findings: dict[str, list[str]] | None = None) -> Tip:
@@ -71,7 +68,7 @@ def theme_trail(thematic: Thematic, theme: str, findings: dict[str, list[str]] |
         lines.append(("m", f"study: {row['study']}"))
     if row.get("description"):
         lines.append(("p", row["description"]))
-    below = [t for t in thematic.order if theme in thematic.parents.get(t, [])]
+    below = thematic.children.get(theme, [])
     lines += listed("Themes under it", [thematic.themes[t].get("name") or t for t in below])
     lines += listed("Codes", codes_under(thematic, [theme]))
     lines += listed("Findings derived from it", (findings or {}).get(theme, []))
@@ -93,7 +90,7 @@ def participant_trail(thematic: Thematic, pid: str, name: str, attributes: list[
     """A participant: attributes, then everything they said, with the themes it illustrates."""
     lines: Tip = [("h", name), ("m", "participant")]
     lines += [("m", a) for a in attributes]
-    said = [e.id for e in thematic.extracts.values() if e.speaker == pid]
+    said = thematic.said_by.get(pid, [])
     return lines + quotes(thematic, said, "What they said")
 
 

@@ -16,6 +16,7 @@ Units are screen pixels at zoom 1; y grows downwards as in the page.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 import networkx as nx
@@ -265,37 +266,81 @@ def _layered(data: MapData) -> None:
 
 
 def crossings(links: list[tuple[str, str]], rank: dict[str, float], column_of: dict[str, int]) -> int:
-    """Pairs of links between the same two columns that cross (their ends in opposite orders)."""
+    """Pairs of links between the same two columns that cross (their ends in opposite orders).
+
+    Counted as inversions, in n log n per pair of columns: a map of tens of thousands of links
+    is laid out in seconds, where comparing every pair of links took minutes."""
     by_pair: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
     for a, b in links:
         if column_of[a] > column_of[b]:
             a, b = b, a
         by_pair[(column_of[a], column_of[b])].append((rank[a], rank[b]))
-    total = 0
-    for ends in by_pair.values():
-        ends.sort()
-        for i, (a1, b1) in enumerate(ends):
-            total += sum(1 for a2, b2 in ends[i + 1 :] if a2 > a1 and b2 < b1)
+    return sum(_inversions(ends) for ends in by_pair.values())
+
+
+def _inversions(ends: list[tuple[float, float]]) -> int:
+    """Pairs whose first ends are in one order and second ends strictly in the other (ties on
+    either end do not cross): a Fenwick tree over the second ends' order, fed in the first ends'."""
+    order = {b: i + 1 for i, b in enumerate(sorted({b for _, b in ends}))}
+    tree = [0] * (len(order) + 1)
+    ends = sorted(ends)
+    total = seen = start = 0
+    while start < len(ends):
+        stop = start
+        while stop < len(ends) and ends[stop][0] == ends[start][0]:
+            stop += 1
+        for _, b in ends[start:stop]:  # links from strictly higher first ends, lower second ends
+            i, at_most = order[b], 0
+            while i:
+                at_most, i = at_most + tree[i], i & (i - 1)
+            total += seen - at_most
+        for _, b in ends[start:stop]:
+            i = order[b]
+            while i < len(tree):
+                tree[i], i = tree[i] + 1, i + (i & -i)
+        seen, start = seen + stop - start, stop
     return total
+
+
+def _swap_gain(upper: str, lower: str, around: dict[str, dict[int, list[float]]]) -> int:
+    """How many crossings swapping two neighbours of a column removes (negative: adds).
+
+    Only the links of the two nodes change order: with ``upper`` above, a link to x and one to
+    y in the same column cross when x is below y; after the swap, when x is above y."""
+    gain = 0
+    below = around.get(lower, {})
+    for column, xs in around.get(upper, {}).items():
+        ys = below.get(column)
+        if ys:
+            for x in xs:
+                gain += bisect_left(ys, x) - (len(ys) - bisect_right(ys, x))
+    return gain
 
 
 def _transpose(columns, movable, links, rank, rerank, column_of) -> None:
     """Swap neighbours in a column while that removes crossings (after the barycentre sweeps)."""
     now = crossings(links, rank, column_of)
+    ends: dict[str, list[str]] = defaultdict(list)
+    for a, b in links:
+        ends[a].append(b)
+        ends[b].append(a)
     improved, rounds = True, 0
     while improved and rounds < TRANSPOSE_ROUNDS and now:
         improved, rounds = False, rounds + 1
         for c in movable:
             col = columns[c]
+            around = {}
+            for node in col:  # its links' other ends, by column, in rank order (fixed while c changes)
+                by_column = defaultdict(list)
+                for m in ends.get(node.id, ()):
+                    by_column[column_of[m]].append(rank[m])
+                around[node.id] = {k: sorted(v) for k, v in by_column.items()}
             for i in range(len(col) - 1):
-                col[i], col[i + 1] = col[i + 1], col[i]
-                rerank(col)
-                after = crossings(links, rank, column_of)
-                if after < now:
-                    now, improved = after, True
-                else:
+                gain = _swap_gain(col[i].id, col[i + 1].id, around)
+                if gain > 0:
                     col[i], col[i + 1] = col[i + 1], col[i]
-                    rerank(col)
+                    now, improved = now - gain, True
+            rerank(col)
 
 
 # --- force ------------------------------------------------------------------------------------

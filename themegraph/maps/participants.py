@@ -55,8 +55,11 @@ def build(store, study: str | None) -> MapData:
         node = theme_node(thematic, theme, column=0, size=size_for(weight[theme], base=10, step=3.5))
         node.trail = theme_trail(thematic, theme)
         data.nodes.append(node)
+    themes_of = defaultdict(dict)  # each participant's themes, in the order said has them
+    for (pid, theme), ids in said.items():
+        themes_of[pid][theme] = len(ids)
     for p in participants:
-        spoke_to = Counter({t: len(ids) for (pid, t), ids in said.items() if pid == p["id"]})
+        spoke_to = Counter(themes_of.get(p["id"], {}))
         name = names[p["id"]]
         tip = [("h", name), ("m", f"participant · {plural(spoken[p['id']], 'extract')}")]
         tip += [("m", line) for line in _attributes(p.get("attributes"))]
@@ -93,7 +96,7 @@ def build(store, study: str | None) -> MapData:
                 weight=len(ids),
             )
         )
-    data.matrix = _matrix(thematic, participants, names, spoken, said, themes)
+    data.matrix = _matrix(thematic, participants, names, spoken, said, themes, weight)
     data.legend = [
         LegendEntry("Codes" if thematic.from_codes else "Final themes", thematic.legend_name(t), thematic.colours[t])
         for t in dict.fromkeys(thematic.root[t] for t in themes)
@@ -113,9 +116,10 @@ def build(store, study: str | None) -> MapData:
     return data
 
 
-def _matrix(thematic: Thematic, participants, names, spoken, said, themes) -> dict:
+def _matrix(thematic: Thematic, participants, names, spoken, said, themes, weight) -> dict:
     """Participant x theme: the extracts of each participant that illustrate each theme, with
-    every such quote for the cell's evidence panel.  Rows and columns in the map's order."""
+    every such quote for the cell's evidence panel.  Rows and columns in the map's order;
+    ``weight`` is each theme's extracts, summed over its participants."""
     rows = [
         {"id": f"Participant:{p['id']}", "label": names[p["id"]], "total": spoken[p["id"]]}
         for p in participants
@@ -127,7 +131,7 @@ def _matrix(thematic: Thematic, participants, names, spoken, said, themes) -> di
             "label": thematic.themes[t].get("name") or t,
             "color": thematic.colours[t],
             "depth": thematic.depth[t],
-            "total": sum(len(ids) for (_, theme), ids in said.items() if theme == t),
+            "total": weight[t],
         }
         for t in themes
     ]

@@ -195,6 +195,43 @@ class Thematic:
         """The studies the themes come from."""
         return sorted({row.get("study") for row in self.themes.values() if row.get("study")})
 
+    @cached_property
+    def codes_by_theme(self) -> dict[str, list[str]]:
+        """The codes under each theme, its sub-themes' included, in code order: built once, as a
+        map's tooltips ask it of every theme (asking every code instead is themes x codes)."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for code in self.codes:
+            for theme in self.code_ancestry(code):
+                index[theme].append(code)
+        return index
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each theme's place in tree order, to list a quote's themes in that order."""
+        return {theme: i for i, theme in enumerate(self.order)}
+
+    @cached_property
+    def code_position(self) -> dict[str, int]:
+        """Each code's place in the codebook, to list a theme's codes in that order."""
+        return {code: i for i, code in enumerate(self.codes)}
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        """The themes directly under each theme, in tree order."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for theme in self.order:
+            for parent in self.parents.get(theme, []):
+                index[parent].append(theme)
+        return index
+
+    @cached_property
+    def said_by(self) -> dict[str, list[str]]:
+        """The extracts of each speaker, in extract order."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for extract in self.extracts.values():
+            index[extract.speaker].append(extract.id)
+        return index
+
     def legend_name(self, theme: str) -> str:
         """A theme's name, with its study when the themes come from several."""
         name = self.themes[theme].get("name") or theme
