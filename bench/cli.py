@@ -247,6 +247,12 @@ def _parse_json(path):
 PARSERS = {"bib": ("bibtexparser", _parse_bib), "ris": ("rispy", _parse_ris), "json": ("json", _parse_json)}
 
 
+def _marginal(parse_t: float, t: float, fixed: float) -> str:
+    """The ratio with the load's fixed cost (start-up, opening the database) taken off: what the
+    loader itself reaches against the parser, which pays no start-up in the bench's process."""
+    return f"{parse_t / max(t - fixed, 1e-3):.2f} with the fixed {fixed:.2f} s taken off"
+
+
 def bench_refs(table: Table, work: Work, sizes) -> None:
     for ext, writer in files.REFERENCE_WRITERS.items():
         def make(path, n, writer=writer, ext=ext):
@@ -262,7 +268,8 @@ def bench_refs(table: Table, work: Work, sizes) -> None:
         name, parse = PARSERS[ext]
         parse_t = min(timed(lambda: parse(src))[0] for _ in range(3))
         table.add(f"{label} vs {name} parsing the same file", f"{n:,} entries", n / t, "entries/s",
-                  baseline=n / parse_t, ratio=parse_t / t, target=">= 0.3", ok=parse_t / t >= 0.3)
+                  baseline=n / parse_t, ratio=parse_t / t, target=">= 0.3", ok=parse_t / t >= 0.3,
+                  note=_marginal(parse_t, t, fixed))
         if ext == "bib":
             at = [(m, tm) for m, tm, *_ in done if m >= 7_000]
             if at:
@@ -291,7 +298,7 @@ def bench_real_refs(table: Table, work: Work, paths: list[Path]) -> None:
         parse_t = min(timed(lambda: parse(src))[0] for _ in range(3))
         table.add(f"load refs {src.name} (real) vs {name}", f"{entries:,} entries", entries / t, "entries/s",
                   baseline=entries / parse_t, ratio=parse_t / t, target=">= 0.3", ok=parse_t / t >= 0.3,
-                  note=f"{t:.2f} s")
+                  note=f"{t:.2f} s; {_marginal(parse_t, t, fixed)}")
         reload_unchanged(table, f"load refs {src.name}", src, db, args_of, fixed)
 
 
