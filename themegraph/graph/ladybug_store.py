@@ -277,6 +277,9 @@ class LadybugStore(Store):
         self.read_only = read_only
         self._lock_file = None
         self.db = None
+        #: whether the file holds every declared table and column: a write then skips the DDL
+        #: (54 statements, 0.04-0.05 s of CPU per write)
+        self._schema_ready = False
         if read_only and not self.path.exists():
             raise StoreError(f"no knowledge base at {self.path}: load something first (themegraph load ...)")
         if not read_only:
@@ -285,7 +288,8 @@ class LadybugStore(Store):
                 self._discard(self._next_path())  # what a writer killed before its swap left
                 if self.path.exists():
                     self._open()
-                if self.db is None or not self._has_schema():
+                    self._schema_ready = self._has_schema()
+                if not self._schema_ready:
                     self._write(lambda ops: None)  # a new database, or new kinds: made by a swap too
             except BaseException:
                 self.close()
@@ -410,11 +414,12 @@ class LadybugStore(Store):
                 shutil.copyfile(self.path, nxt)
             db = ladybug.Database(str(nxt), buffer_pool_size=BUFFER_POOL_BYTES)
             try:
-                conn = ladybug.Connection(db)
-                for stmt in ladybug_ddl():
-                    conn.execute(stmt)
-                for stmt in _migrations(conn):
-                    conn.execute(stmt)
+                if not self._schema_ready:
+                    conn = ladybug.Connection(db)
+                    for stmt in ladybug_ddl():
+                        conn.execute(stmt)
+                    for stmt in _migrations(conn):
+                        conn.execute(stmt)
                 conn = ladybug.Connection(db)  # fresh per transaction: see the module docstring
                 conn.execute("BEGIN TRANSACTION")
                 report = fn(_Ops(conn))
@@ -427,6 +432,7 @@ class LadybugStore(Store):
                 os.replace(nxt, self.path)
                 _fsync(self.path.parent)
                 self._committed()
+            self._schema_ready = True
             return report
         except BaseException as exc:
             self._discard(nxt)
