@@ -4,6 +4,7 @@ A load of a large bundle or reference file runs for seconds to minutes; without 
 user cannot tell a slow load from a hung one.  ``track`` opens a bar (rows or bytes done, rate,
 time left) that appears only once the work has run for ``SHOW_AFTER`` seconds, only when stderr
 is a terminal, and never with ``--quiet``: piped output and logs stay clean.
+``THEMEGRAPH_PROGRESS_AFTER`` sets that delay (0: a bar for all work, however short).
 
 Code deep inside a load (the writer, a reader) reports with the module-level ``advance(n)``,
 which moves the innermost open bar and does nothing when there is none.  It needs no reference to
@@ -17,13 +18,24 @@ when a bar is actually drawn: importing this module costs nothing at start-up.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 from contextlib import contextmanager
 
+
+
+def _show_after(default: float = 1.0) -> float:
+    """``THEMEGRAPH_PROGRESS_AFTER`` (seconds, e.g. 0 to see every bar), else ``default``."""
+    try:
+        return max(0.0, float(os.environ.get("THEMEGRAPH_PROGRESS_AFTER", default)))
+    except ValueError:
+        return default
+
+
 #: Seconds a piece of work runs before its bar appears: quick commands print nothing extra.
-SHOW_AFTER = 1.0
+SHOW_AFTER = _show_after()
 
 _quiet = False
 _open: list[Tracker] = []
