@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..graph.batch import Batch
+from ..graph.batch import Batch, collector_paused
 from ..graph.ids import fold, slug
 
 PARTICLES = frozenset(
@@ -297,8 +297,15 @@ def add_works(batch: Batch, works: list[WorkRecord]) -> dict[str, str]:
     """Work and Author nodes and AUTHORED_BY(position) relations; returns ``{key: work id}``.
 
     Two different works whose ids coincide (same first author, year and first title words)
-    get ``-2``, ``-3`` ... so neither silently absorbs the other.
+    get ``-2``, ``-3`` ... so neither silently absorbs the other.  The cyclic collector is
+    paused meanwhile (``collector_paused``): re-scanning every row already added made a
+    14,000-entry file cost 4.3x a 7,000-entry one here.
     """
+    with collector_paused():
+        return _add_works(batch, works)
+
+
+def _add_works(batch: Batch, works: list[WorkRecord]) -> dict[str, str]:
     ids: dict[str, str] = {}
     owner: dict[str, WorkRecord] = {}
     # an author of many works is one node: gathered here (the last non-empty value of each field,
