@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..graph.batch import Batch
+from ..graph.batch import Batch, collector_paused
 from ..readers.sqlitefile import application_id, is_sqlite, open_database, table_columns
 from .participants import add_participants, participant_rule
 from .study import STUDY_ID
@@ -84,7 +84,8 @@ class Loader:
             raise InputError(f"{path}: {self.what} needs --study ID (the study its codes and extracts belong to)")
         if self.needs_study and not STUDY_ID.match(options["study"]):
             raise InputError(f"--study must be a lower-case slug such as 'my-study', got {options['study']!r}")
-        return self.read(Path(path), **{k: v for k, v in options.items() if v is not None})
+        with collector_paused():  # every row read stays alive: the collector would re-scan them all
+            return self.read(Path(path), **{k: v for k, v in options.items() if v is not None})
 
 
 def _study(path: Path, **_) -> LoadResult:
