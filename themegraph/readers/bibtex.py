@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError
+from .bibsplit import PlainEntry, split_plain
 from .works import (
     PARTICLES,
     AuthorName,
@@ -243,33 +245,43 @@ def _concat(value: str, strings: dict[str, str]) -> tuple[str, list[str]]:
 
 
 def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
-    """BibTeX/BibLaTeX entries via bibtexparser 2.x; failed and duplicate blocks are reported."""
-    import bibtexparser
+    """BibTeX/BibLaTeX entries via bibtexparser 2.x; failed and duplicate blocks are reported.
+
+    Plain entries (most of a real export) are split by :mod:`.bibsplit`, the rest by
+    bibtexparser, with the same results as bibtexparser reading the whole file.
+    """
     from bibtexparser.model import (
         DuplicateBlockKeyBlock,
         DuplicateFieldKeyBlock,
         Entry,
+        Field,
         ParsingFailedBlock,
     )
 
-    splitter_log = logging.getLogger("bibtexparser.splitter")
-    previous = splitter_log.disabled
-    splitter_log.disabled = True  # its warnings repeat what the problems below report
     text = _KEYLESS.sub(r"\1,\2", text)  # "@article{ author = ..." (no key): an entry with an empty key
-    try:
-        library = bibtexparser.parse_string(text)
-    except Exception as e:  # the parser's own invalid-state errors: the file cannot be read
-        raise InputError(f"{path}: the BibTeX parser gave up on this file ({type(e).__name__}: {e})") from None
-    finally:
-        splitter_log.disabled = previous
+    plain, rest = split_plain(text)
+    library = _parse(path, rest)
     strings = {s.key.lower(): str(s.value) for s in library.strings}
     decoder = _latex_decoder()
     works: list[WorkRecord] = []
     problems: list[str] = []
-    taken = {b.key for b in library.entries if b.key}
-    for block in library.blocks:
+    taken = {b.key for b in library.entries if b.key} | {p.key for p in plain}
+    blocks = heapq.merge(library.blocks, plain, key=lambda b: b.start_line or 0)
+    used: set[str] = set()
+    for block in blocks:
         line = (block.start_line or 0) + 1
         where = f"{path}:{line}"
+        if isinstance(block, PlainEntry):
+            if block.key in used:  # a repeat of a key: bibtexparser sets it aside, read as _first_fields reads it
+                fields = [(f.key, f.value) for f in _first_fields(Entry(block.entry_type, block.key, [
+                    Field(name, value) for name, value in block.fields]), strings).fields]
+            else:
+                fields = [(name, _plain_value(value, strings)) for name, value in block.fields]
+            used.add(block.key)
+            work, entry_problems = _bib_entry(block.entry_type, block.key, fields, where, strings, decoder)
+            problems += entry_problems
+            works.append(work)
+            continue
         if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)) and not isinstance(
             block.ignore_error_block, Entry
         ):  # an @string defined twice: the parser keeps the first
@@ -286,7 +298,8 @@ def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
             reason = " ".join(reason.split())
             problems.append(f"{where}: could not read this entry ({reason}); entry skipped")
         elif isinstance(block, Entry):
-            work, entry_problems = _bib_entry(block, where, strings, decoder)
+            fields = [(f.key, str(f.value)) for f in block.fields]
+            work, entry_problems = _bib_entry(block.entry_type, block.key, fields, where, strings, decoder)
             problems += entry_problems
             if not work.key:
                 work.key = generated_key(work, taken)
@@ -295,6 +308,38 @@ def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
                 problems.append(f"{where}: entry has no key; using {work.key!r}")
             works.append(work)
     return works, problems
+
+
+def _parse(path: Path, text: str):
+    """bibtexparser's library of ``text`` (with its default middlewares: macros resolved, outer
+    braces and quotes removed); InputError if the parser gives up."""
+    import bibtexparser
+
+    splitter_log = logging.getLogger("bibtexparser.splitter")
+    previous = splitter_log.disabled
+    splitter_log.disabled = True  # its warnings repeat what read_bibtex reports
+    try:
+        return bibtexparser.parse_string(text)
+    except Exception as e:  # the parser's own invalid-state errors: the file cannot be read
+        raise InputError(f"{path}: the BibTeX parser gave up on this file ({type(e).__name__}: {e})") from None
+    finally:
+        splitter_log.disabled = previous
+
+
+def _plain_value(value: str, strings: dict[str, str]) -> str:
+    """A plain entry's value as bibtexparser's default middlewares leave it: a lone macro name
+    replaced by its @string value (which they unbraced already), else the outer braces or quotes
+    removed (their ``_strip_enclosing``, with its commonest case, ``{text}``, answered here)."""
+    from bibtexparser.middlewares.enclosing import RemoveEnclosingMiddleware
+
+    first = value[:1]
+    if first == "{" and value[-1] == "}":
+        inner = value[1:-1]
+        if "{" not in inner and "}" not in inner and not inner.endswith("\\") and len(value) > 1:
+            return inner
+    elif first != '"' or value[-1] != '"':
+        return strings.get(value.lower(), value)
+    return RemoveEnclosingMiddleware._strip_enclosing(value)[0]
 
 
 _KEYLESS = re.compile(r"(@\s*(?!(?:string|preamble|comment)\b)[A-Za-z]+\s*[{(])(\s*[A-Za-z][\w-]*\s*=)", re.IGNORECASE)
@@ -319,16 +364,18 @@ def _first_fields(entry, strings: dict[str, str]):
     return Entry(entry.entry_type, entry.key, fields)
 
 
-def _bib_entry(entry, where: str, strings: dict[str, str], decoder) -> tuple[WorkRecord, list[str]]:
-    """One BibTeX entry as a WorkRecord (editors stand in for missing authors)."""
+def _bib_entry(entry_type: str, key: str, raw_fields: list[tuple[str, str]], where: str, strings: dict[str, str],
+               decoder) -> tuple[WorkRecord, list[str]]:
+    """One BibTeX entry (its fields as (name, value) in file order) as a WorkRecord (editors stand
+    in for missing authors)."""
     problems = []
     fields = {}
-    for f in entry.fields:
-        value, undefined = _concat(str(f.value), strings)
-        fields[f.key.lower()] = value
-        for name in undefined:
-            problems.append(f"{where}: entry {entry.key!r} uses the undefined @string macro {name!r} in "
-                            f"{f.key.lower()}; its name is kept as written")
+    for name, raw in raw_fields:
+        value, undefined = _concat(raw, strings)
+        fields[name.lower()] = value
+        for macro in undefined:
+            problems.append(f"{where}: entry {key!r} uses the undefined @string macro {macro!r} in "
+                            f"{name.lower()}; its name is kept as written")
     raw_names = fields.get("author") or fields.get("editor") or ""
     authors = _bib_names(raw_names, decoder) if raw_names else []
     body = fields.get("institution") or fields.get("organization")
@@ -340,17 +387,17 @@ def _bib_entry(entry, where: str, strings: dict[str, str], decoder) -> tuple[Wor
 
     year = fields.get("year") or fields.get("date")
     work = work_record(
-        key=entry.key.strip(),
+        key=key.strip(),
         title=text("title"),
         year=year,
         authors=authors,
         venue=text("journal") or text("journaltitle") or text("booktitle") or text("publisher"),
         doi=fields.get("doi"),
-        type_=entry.entry_type.lower(),
+        type_=entry_type.lower(),
         note=text("note"),
         origin=where,
     )
     for what, value in (("author", authors), ("year", work.year), ("title", work.title)):
         if not value:
-            problems.append(f"{where}: entry {entry.key!r} has no {what}")
+            problems.append(f"{where}: entry {key!r} has no {what}")
     return work, problems
