@@ -184,8 +184,8 @@ class Batch:
             # times faster than JSON here; rows hold only plain str/int/float/bool/list/None.  A
             # new Python may change the bytes: the next load of each source is then rewritten once.
             h = hashlib.sha256()
-            for kind in sorted(self.nodes):
-                h.update(marshal.dumps([kind, sorted(self.nodes[kind].items())], 2))
+            for kind in sorted(self.nodes):  # rows in the order added, as relations are
+                h.update(marshal.dumps([kind, list(self.nodes[kind].items())], 2))
             for key in sorted(self.rels):
                 h.update(marshal.dumps([key, self.rels[key]], 2))
             self._fingerprint = h.hexdigest()
