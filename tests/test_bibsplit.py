@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
+from bibfuzz import G
 from conftest import EXAMPLE
 
 import themegraph.readers.bibtex as bibtex
@@ -59,6 +60,13 @@ EDGES = {
     "crlf line ends": '@article{cr1,\r\n title = {Windows},\r\n year = 2001\r\n}\r\n@article{cr2, title={x}}\r\n',
     "a dangling field name": '@article{dg1, title = {T}, year}\n@article{dg2, title={x}}\n',
     "unicode spaces": '@article{us1,\u00a0title = {Nbsp}\u00a0}\u00a0\n@article{us2, title={x}}\n',
+    # found by an adversarial review: a key's first use that the splitter does not take
+    "a repeated key after a comment": '@comment{x}\n@a{k,}\n@a{k,title="a"#"b"}\n',
+    "a repeated key, a field twice in case": '@comment{x}\n@a{k,title={A}}\n@a{k,Title={B},title={C}}\n',
+    "a first use without a comma": '@a{k}\n@b{j,}\n@a{k,title="a"#"b"}\n',
+    "a first use in mid-line": '@b{j,} @a{k,}\n@b{i,}\n@a{k,title="a"#"b"}\n',
+    "a second use in mid-line": '@a{k,}\n@b{j,} @a{k,title="a"#"b"}\n',
+    "a name and 5,000 spaces without an equals sign": "@article{k, a" + " " * 5_000 + "b}\n",
 }
 
 
@@ -134,3 +142,13 @@ def test_seeded_mutations_read_as_bibtexparser_reads_them():
             else:
                 text = text[:at] + rng.choice(_PIECES) + text[at + 1:]
         assert _records(Path("m.bib"), text, split=True) == _records(Path("m.bib"), text, split=False), text
+
+
+@pytest.mark.parametrize("keys", ["repeated", "unique"])
+def test_generated_files_read_as_bibtexparser_reads_them(keys):
+    """3,000 files of one to six blocks from the generator in tests/bibfuzz.py, keys drawn from a
+    pool of three (so repeats are common) or all distinct."""
+    make = G(random.Random(f"bibsplit-{keys}"), keys == "unique")
+    for _ in range(3_000):
+        text = make.file()
+        assert _records(Path("g.bib"), text, split=True) == _records(Path("g.bib"), text, split=False), text

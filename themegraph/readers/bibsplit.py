@@ -17,7 +17,7 @@ a few rules, which :func:`split_plain` applies at the speed of the regular-expre
   characters, newlines included).
 
 Everything else (``@string``, ``@comment``, ``@preamble``, entries with ``@`` or deep braces
-in a value, parentheses, a key used by two entries, a name given twice) stays in the
+in a value, parentheses, a key that may be used twice, a name given twice) stays in the
 *rest*: the file with the plain entries blanked out and their newlines kept, so that bibtexparser
 reads the rest with the file's own line numbers.  A plain entry that follows a block left in
 the rest stays in the rest too: a broken block stops where the next block starts, and its
@@ -27,6 +27,7 @@ the rest stays in the rest too: a broken block stops where the next block starts
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import NamedTuple
 
 
@@ -67,7 +68,10 @@ _ENTRY = re.compile(
     re.ASCII,
 )
 #: A field: its name (up to the first "=") and its value (up to a comma outside braces and quotes).
-_FIELD = r'\s*([^{}",=@\\]+?)\s*=((?:[^{},"\\]++|\\[\s\S]|' + _GROUP + "|" + _QUOTED + ")*+)"
+#: (The name ends in a character that is not blank space, so no run of spaces is tried both
+#: ways: a name followed by 100,000 spaces and no "=" fails in one pass.)
+_FIELD = (r'\s*+([^\s{}",=@\\](?:[^{}",=@\\]*[^\s{}",=@\\])?)\s*+=((?:[^{},"\\]++|\\[\s\S]|' + _GROUP + "|"
+          + _QUOTED + ")*+)")
 _FIELDS = re.compile(_FIELD, re.ASCII)
 #: A body that is fields separated by commas, perhaps one after the last.
 #: (Possessive throughout: a body that is not plain fails in one pass, without backtracking.)
@@ -84,14 +88,13 @@ def split_plain(text: str) -> tuple[list[PlainEntry], str]:
         return [], text
     bounds = list(zip(starts, starts[1:] + [len(text)]))
     entries = [_plain_entry(text, a, b) for a, b in bounds]
-    # a key that an entry left in the rest uses: bibtexparser reads a repeat of a key otherwise
-    # than its first use, so every entry with it stays in the rest
-    held = {head.group(1).strip() for (a, _), entry in zip(bounds, entries)
-            if entry is None and (head := _ENTRY_HEAD.match(text, a))}
+    # bibtexparser reads a repeat of a key otherwise than its first use: every entry whose key
+    # may be used twice (counted over every block start, as bibtexparser may find one) stays
+    keys = Counter(m.group(1).strip() for m in _ANY_HEAD.finditer(text))
     plain, rest, kept_to, line, counted_to = [], [], 0, 0, 0
     after_plain = "@" not in text[: starts[0]]  # no block can start in the text before the first
     for (a, b), entry in zip(bounds, entries):
-        if entry is None or not after_plain or entry[1] in held:
+        if entry is None or not after_plain or keys[entry[1]] > 1:
             # kept for bibtexparser; so is a plain entry after a block it reads, which must
             # still find that entry's "@" where a broken block before it stops
             after_plain = entry is not None
@@ -111,8 +114,9 @@ def _lines(text: str, a: int, b: int) -> int:
     return text.count("\n", a, b) - text.count("\\\n", a, b)
 
 
-#: The key of an entry that is not plain: what bibtexparser takes as the key.
-_ENTRY_HEAD = re.compile(r"[^\S\n]*@\w*[ \t]*[{(]([^{}\",=@\\]*),")
+#: A block start anywhere (bibtexparser starts a block at any "@type{" outside one) and the key
+#: it would read there.
+_ANY_HEAD = re.compile(r"@\w*[ \t]*[{(]([^{}\",=@\\]*)[,})]")
 
 
 def _plain_entry(text: str, a: int, b: int) -> tuple[str, str, list[tuple[str, str]]] | None:

@@ -254,7 +254,6 @@ def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
         DuplicateBlockKeyBlock,
         DuplicateFieldKeyBlock,
         Entry,
-        Field,
         ParsingFailedBlock,
     )
 
@@ -267,17 +266,11 @@ def read_bibtex(path: Path, text: str) -> tuple[list[WorkRecord], list[str]]:
     problems: list[str] = []
     taken = {b.key for b in library.entries if b.key} | {p.key for p in plain}
     blocks = heapq.merge(library.blocks, plain, key=lambda b: b.start_line or 0)
-    used: set[str] = set()
     for block in blocks:
         line = (block.start_line or 0) + 1
         where = f"{path}:{line}"
         if isinstance(block, PlainEntry):
-            if block.key in used:  # a repeat of a key: bibtexparser sets it aside, read as _first_fields reads it
-                fields = [(f.key, f.value) for f in _first_fields(Entry(block.entry_type, block.key, [
-                    Field(name, value) for name, value in block.fields]), strings).fields]
-            else:
-                fields = [(name, _plain_value(value, strings)) for name, value in block.fields]
-            used.add(block.key)
+            fields = [(name, _plain_value(value, strings)) for name, value in block.fields]
             work, entry_problems = _bib_entry(block.entry_type, block.key, fields, where, strings, decoder)
             problems += entry_problems
             works.append(work)
