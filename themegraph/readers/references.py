@@ -41,9 +41,9 @@ def read_references(path: Path | str, *, strict: bool = False) -> tuple[list[Wor
     reader = {"bibtex": read_bibtex, "ris": read_ris, "csl": read_csl_json}[kind]
     with collector_paused():  # every record read stays alive: the collector would re-scan them all
         works, problems = reader(path, text)
-    if not works:
-        raise InputError([f"{path}: no {_FORMAT_NAMES[kind]} entries could be read", *problems])
-    works, key_problems = _unique_keys(works, path)
+        if not works:
+            raise InputError([f"{path}: no {_FORMAT_NAMES[kind]} entries could be read", *problems])
+        works, key_problems = _unique_keys(works, path)
     problems = sorted(problems + key_problems, key=lambda p: _line_of(p, path))
     if strict and problems:
         raise InputError(problems)

