@@ -360,3 +360,32 @@ def test_an_issuing_body_and_biblatex_extended_names_are_authors(tmp_path):
     assert problems == []
     assert [[a.display for a in w.authors] for w in works] == [["United Nations"], ["van Dongen, Jan", "Smith, John"]]
     assert [w.id for w in works] == ["work/united-nations-2021-world-report", "work/van-dongen-2020-extended-names"]
+
+
+def test_reading_merging_and_building_works_never_run_the_cyclic_collector(tmp_path):
+    """The cyclic collector re-scans every object still alive; with it running, merging 28,000
+    records cost 3.7x merging 14,000 and building their works 4.3x.  Each step pauses it
+    (``collector_paused``): counted, not timed, it never scans older objects during one."""
+    import gc
+
+    from bench.files import REFERENCE_WRITERS
+
+    path = REFERENCE_WRITERS["bib"](tmp_path / "many.bib", 2_000)
+    works = read_references(path)[0]
+    runs = []
+
+    def count(phase, info):
+        if phase == "start" and info["generation"] > 0:  # the young generation alone is cheap
+            runs.append(info["generation"])
+
+    steps = {"read": lambda: read_references(path), "merge": lambda: merge_works(works),
+             "build": lambda: add_works(Batch("refs:many"), works)}
+    gc.callbacks.append(count)
+    try:
+        for name, step in steps.items():
+            gc.collect()
+            runs.clear()
+            step()
+            assert runs == [], name
+    finally:
+        gc.callbacks.remove(count)
