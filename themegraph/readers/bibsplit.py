@@ -11,8 +11,7 @@ a few rules, which :func:`split_plain` applies at the speed of the regular-expre
 - the entry type is the word after ``@``, lower-cased; the key is the text before the first
   comma, stripped;
 - fields are separated by commas outside braces and quotes (braces inside quotes are text);
-  a field's name is the text before its first
-  ``=``, its value the text after it, both stripped;
+  a field's name is the text before its first ``=``, its value the text after it, both stripped;
 - a line counts when its newline does not follow a backslash (bibtexparser's marks skip escaped
   characters, newlines included).
 
