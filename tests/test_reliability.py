@@ -164,6 +164,19 @@ def tg(*args, env=None):
                           timeout=300, env=env)
 
 
+def test_a_load_too_big_for_the_page_cache_says_what_to_set_and_writes_nothing(tmp_path):
+    """One load is one transaction, which must fit in Ladybug's page cache: the example needs more
+    than 32 MB.  The error names the setting to raise; the knowledge base keeps what it had."""
+    db = tmp_path / "kb.db"
+    assert tg("--db", str(db), "load", "refs", str(EXAMPLE / "references.bib")).returncode == 0
+    before = tg("--db", str(db), "stats", "--format", "json").stdout
+    proc = tg("--db", str(db), "load", "study", str(EXAMPLE), env={**os.environ, "THEMEGRAPH_BUFFER_POOL_MB": "32"})
+    assert proc.returncode == 1
+    assert "nothing was written" in proc.stderr and "Traceback" not in proc.stderr
+    assert "page cache is 32 MB" in proc.stderr and "set THEMEGRAPH_BUFFER_POOL_MB higher" in proc.stderr
+    assert tg("--db", str(db), "stats", "--format", "json").stdout == before
+
+
 def test_second_writer_is_refused_with_the_holders_pid(tmp_path):
     from themegraph.graph.open import open_store
 

@@ -266,6 +266,16 @@ class _Ops:
         self._scan(f"COPY {rel.name} FROM tbl (from='{src}', to='{dst}')")
 
 
+def _rolled_back(exc: RuntimeError) -> StoreError:
+    """The error of a write Ladybug refused; when its page cache was too small for the load (one
+    transaction must fit in it), what to set."""
+    message = f"the load was rolled back, nothing was written: {exc}"
+    if "buffer pool is full" in str(exc).lower():
+        message += (f" (the embedded store's page cache is {BUFFER_POOL_BYTES // 2**20} MB and one load must fit "
+                    "in it: set THEMEGRAPH_BUFFER_POOL_MB higher)")
+    return StoreError(message)
+
+
 class LadybugStore(Store):
     """A knowledge base in a Ladybug database folder."""
 
@@ -437,7 +447,7 @@ class LadybugStore(Store):
         except BaseException as exc:
             self._discard(nxt)
             if isinstance(exc, RuntimeError):
-                raise StoreError(f"the load was rolled back, nothing was written: {exc}") from None
+                raise _rolled_back(exc) from None
             raise
         finally:
             if self.path.exists():
