@@ -277,8 +277,11 @@ PARSERS = {"bib": ("bibtexparser", _parse_bib), "ris": ("rispy", _parse_ris), "j
 
 def _marginal(parse_t: float, t: float, fixed: float) -> str:
     """The ratio with the load's fixed cost (start-up, opening the database) taken off: what the
-    loader itself reaches against the parser, which pays no start-up in the bench's process."""
-    return f"{parse_t / max(t - fixed, 1e-3):.2f} with the fixed {fixed:.2f} s taken off"
+    loader itself reaches against the parser, which pays no start-up in the bench's process.  A
+    load that costs little more than the fixed cost has no such ratio (it would divide by noise)."""
+    if t - fixed < 0.1 * t:
+        return f"the load is all fixed cost ({fixed:.2f} s): no ratio without it"
+    return f"{parse_t / (t - fixed):.2f} with the fixed {fixed:.2f} s taken off"
 
 
 def bench_refs(table: Table, work: Work, sizes) -> None:
