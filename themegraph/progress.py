@@ -25,7 +25,6 @@ import time
 from contextlib import contextmanager
 
 
-
 def _show_after(default: float = 1.0) -> float:
     """``THEMEGRAPH_PROGRESS_AFTER`` (seconds, e.g. 0 to see every bar), else ``default``."""
     try:

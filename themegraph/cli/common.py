@@ -141,10 +141,9 @@ def apply_one(store: Store, batch, **options):
 
 def bytes_in(path: Path) -> int:
     """Bytes of a file, or of every file in a folder (0 if missing: its reader will say so)."""
-    path = Path(path)
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size if path.is_file() else 0
+    from ..readers.digest import files_of
+
+    return sum(f.stat().st_size for f in files_of(path) if f.is_file())
 
 
 def read_each(paths: list[Path], read, sizes: list[int] | None = None) -> list:

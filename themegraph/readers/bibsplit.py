@@ -75,6 +75,9 @@ _FIELDS = re.compile(_FIELD, re.ASCII)
 #: A body that is fields separated by commas, perhaps one after the last.
 #: (Possessive throughout: a body that is not plain fails in one pass, without backtracking.)
 _BODY = re.compile("(?>" + _FIELD + ",)*+(?>" + _FIELD + r")?+\s*+", re.ASCII)
+#: A block start anywhere (bibtexparser starts a block at any "@type{" outside one) and the key
+#: it would read there.
+_ANY_HEAD = re.compile(r"@\w*[ \t]*[{(]([^{}\",=@\\]*)[,})]")
 #: The block types bibtexparser reads otherwise (by prefix: ``@commentary{`` is a comment to it).
 _SPECIAL = ("comment", "preamble", "string")
 
@@ -93,14 +96,14 @@ def split_plain(text: str) -> tuple[list[PlainEntry], str]:
     plain, rest, kept_to, line, counted_to = [], [], 0, 0, 0
     after_plain = "@" not in text[: starts[0]]  # no block can start in the text before the first
     for (a, b), entry in zip(bounds, entries):
-        if entry is None or not after_plain or keys[entry[1]] > 1:
+        if entry is None or not after_plain or keys[entry.key] > 1:
             # kept for bibtexparser; so is a plain entry after a block it reads, which must
             # still find that entry's "@" where a broken block before it stops
             after_plain = entry is not None
             continue
         line += _lines(text, counted_to, a)
         counted_to = a
-        plain.append(PlainEntry(line, *entry))
+        plain.append(entry._replace(start_line=line))
         rest.append(text[kept_to:a])
         rest.append("\n" * _lines(text, a, b))
         kept_to = b
@@ -113,13 +116,8 @@ def _lines(text: str, a: int, b: int) -> int:
     return text.count("\n", a, b) - text.count("\\\n", a, b)
 
 
-#: A block start anywhere (bibtexparser starts a block at any "@type{" outside one) and the key
-#: it would read there.
-_ANY_HEAD = re.compile(r"@\w*[ \t]*[{(]([^{}\",=@\\]*)[,})]")
-
-
-def _plain_entry(text: str, a: int, b: int) -> tuple[str, str, list[tuple[str, str]]] | None:
-    """(type, key, fields) of the block ``text[a:b]`` if it is plain, else None."""
+def _plain_entry(text: str, a: int, b: int) -> PlainEntry | None:
+    """The block ``text[a:b]`` as a PlainEntry if it is plain (its line not yet counted), else None."""
     if text.find("@", text.index("@", a) + 1, b) >= 0 or _NOT_PLAIN.search(text, a, b):
         return None
     m = _ENTRY.fullmatch(text, a, b)
@@ -134,4 +132,4 @@ def _plain_entry(text: str, a: int, b: int) -> tuple[str, str, list[tuple[str, s
     names = {name for name, _ in fields}
     if len(names) < len(fields) or "" in names:  # a name given twice, or only blank space
         return None
-    return entry_type, key, fields
+    return PlainEntry(0, entry_type, key, fields)

@@ -14,14 +14,19 @@ from pathlib import Path
 CHUNK = 1 << 20
 
 
+def files_of(path: Path) -> list[Path]:
+    """The files a load of ``path`` reads: the file itself, or every file in a folder (sorted)."""
+    path = Path(path)
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
 def digest(paths: list[Path], *options) -> str:
     """sha256 over each file's name and bytes (a folder: every file in it, by relative path) and
     the options, in order."""
     h = hashlib.sha256()
     for path in paths:
         path = Path(path)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
+        for file in files_of(path):
             h.update(str(file.relative_to(path) if path.is_dir() else file.name).encode() + b"\0")
             with open(file, "rb") as f:
                 while chunk := f.read(CHUNK):
