@@ -229,6 +229,39 @@ def test_a_kill_at_any_moment_leaves_the_old_state_or_the_new(store_kind, store_
     assert "old" in outcomes and "new" in outcomes  # the sweep spans the commit
 
 
+HANGING_CLEANUP = """
+import sys, time
+from themegraph.cli import app, run
+
+@app.command("hang")
+def hang():
+    try:
+        print("ready", flush=True)
+        time.sleep(600)
+    finally:
+        time.sleep(600)  # a cleanup that never ends: a driver waiting for a reply on a broken connection
+
+sys.argv = ["themegraph", "hang"]
+run()
+"""
+
+
+def test_a_stop_whose_cleanup_hangs_still_ends_and_says_what_it_left():
+    """A TERM that lands inside the Neo4j driver's I/O left a load hanging past 120 s in a kill
+    sweep: the stopped command now ends within STOP_GRACE seconds whatever its cleanup does."""
+    from themegraph.cli import STOP_GRACE
+
+    proc = subprocess.Popen([sys.executable, "-c", HANGING_CLEANUP], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, said = proc.communicate(timeout=STOP_GRACE + 30)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert time.monotonic() - started >= STOP_GRACE - 1
+    assert "Stopped: nothing was written" in said and "Traceback" not in said
+
+
 def test_ctrl_c_says_nothing_was_written(tmp_path):
     db = tmp_path / "kb.db"
     ok("--db", str(db), "load", "refs", str(EXAMPLE / "references.bib"))

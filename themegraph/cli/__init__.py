@@ -30,8 +30,39 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+#: Seconds a stopped command has to roll back and close before it is ended outright.  A signal
+#: that lands inside the Neo4j driver's socket I/O can leave its connection waiting for a reply
+#: that never comes: a TERM'd load was seen still hanging after 120 s.  Ending the process is
+#: safe: Neo4j rolls back a transaction whose connection drops, and the embedded store's file is
+#: only ever replaced whole.
+STOP_GRACE = 10.0
+
+
 def _stop(signum, frame) -> None:
+    import threading
+
+    if not any(t.name == "themegraph-stop" for t in threading.enumerate()):
+        watchdog = threading.Timer(STOP_GRACE, _end_now, (signum,))
+        watchdog.name, watchdog.daemon = "themegraph-stop", True
+        watchdog.start()
     raise Interrupted(signum)
+
+
+def _stopped() -> str:
+    """What a stopped command left: whether its load had been committed."""
+    from ..graph.store import Store
+
+    return ("Stopped: the load had been written before the stop" if Store.commits
+            else "Stopped: nothing was written; the knowledge base is as it was")
+
+
+def _end_now(signum: int) -> None:
+    """The stop's cleanup did not end within STOP_GRACE: say what was left and end the process."""
+    import os
+
+    sys.stderr.write(_stopped() + "\n")
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 class _Said(logging.Handler):
@@ -68,9 +99,5 @@ def run() -> None:
             err.print(f"Error: {problem}", markup=False)
         sys.exit(1)
     except Interrupted as stop:
-        from ..graph.store import Store
-
-        said = ("Stopped: the load had been written before the stop" if Store.commits
-                else "Stopped: nothing was written; the knowledge base is as it was")
-        err.print(said, markup=False)
+        err.print(_stopped(), markup=False)
         sys.exit(128 + stop.signum)
