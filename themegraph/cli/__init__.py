@@ -14,20 +14,13 @@ import logging
 import signal
 import sys
 
+from .. import stopping
 from ..errors import InputError, ThemeGraphError
+from ..stopping import Interrupted
 from . import demo, inspect, literature, load, maps, query, review, transfer  # noqa: F401 - registers the commands
 from .common import app, err
 
 __all__ = ["app", "run"]
-
-
-class Interrupted(BaseException):
-    """Ctrl-C or a TERM signal.  Not a KeyboardInterrupt, which click turns into "Aborted!": a
-    user who stops a load must read whether anything was written."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 #: Seconds a stopped command has to roll back and close before it is ended outright.  A signal
@@ -45,7 +38,7 @@ def _stop(signum, frame) -> None:
         watchdog = threading.Timer(STOP_GRACE, _end_now, (signum,))
         watchdog.name, watchdog.daemon = "themegraph-stop", True
         watchdog.start()
-    raise Interrupted(signum)
+    stopping.request(signum)
 
 
 def _stopped() -> str:
@@ -81,23 +74,44 @@ def _show_store_messages() -> None:
         graph.setLevel(logging.INFO)
 
 
+def _unraisable(hook):
+    """``sys.unraisablehook`` that is silent while a stop is under way: a stop raised in a
+    ``__del__``, or one that left an object half-built for its ``__del__`` to trip on, is not
+    news (``stopping`` keeps the stop itself); any other such error is shown as ever."""
+
+    def quiet(unraisable) -> None:
+        if stopping.requested() is None:
+            hook(unraisable)
+
+    return quiet
+
+
 def run() -> None:
     """Console-script entry point: ThemeGraph errors become ``Error: ...`` and exit 1.
 
     Typer's standalone mode already turns usage errors into exit 2 and help into exit 0; any
     other exception escapes it, so the ones users can act on are caught here.  Ctrl-C and TERM
-    roll back what is under way and say so (exit 128 + the signal's number).
+    roll back what is under way and say so (exit 128 + the signal's number), however the
+    command ended: a stop that library code swallowed or turned into an error is still a stop.
+    Once the command has ended, a signal is ignored: Python would otherwise die of it while
+    exiting, after the command's own word on what it wrote.
     """
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stop)
+    sys.unraisablehook = _unraisable(sys.unraisablehook)
     _show_store_messages()
     try:
-        app()
+        try:
+            app()
+        finally:
+            stopping.raise_if_stopped()
+            for signum in (signal.SIGINT, signal.SIGTERM):  # the outcome is said: a later stop
+                signal.signal(signum, signal.SIG_IGN)        # would only cut the exit short
+    except Interrupted as stop:
+        err.print(_stopped(), markup=False)
+        sys.exit(128 + stop.signum)
     except ThemeGraphError as exc:
         problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
         for problem in problems:
             err.print(f"Error: {problem}", markup=False)
         sys.exit(1)
-    except Interrupted as stop:
-        err.print(_stopped(), markup=False)
-        sys.exit(128 + stop.signum)

@@ -17,9 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import signal
 import sys
-import threading
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import ladybug
 
+from .. import stopping
 from ..errors import StoreError
 from .arrow import arrow_table, column
 from .schema import NODES, RELS, STRING, NodeKind, RelKind, ladybug_ddl
@@ -116,21 +115,6 @@ def _pandas_unseen():
     finally:
         if "pandas" in sys.modules and sys.modules["pandas"] is None:  # not imported meanwhile
             del sys.modules["pandas"]
-
-
-@contextmanager
-def _signals_deferred():
-    """Hold SIGINT and SIGTERM while the new file is swapped in, so that the message a user
-    then reads (written or not) is the truth; they are delivered right after."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 class _Ops:
@@ -438,7 +422,7 @@ class LadybugStore(Store):
             finally:
                 db.close()
             _fsync(nxt)
-            with _signals_deferred():
+            with stopping.held():  # a stop swallowed by library code rolls back here
                 os.replace(nxt, self.path)
                 _fsync(self.path.parent)
                 self._committed()
@@ -447,6 +431,7 @@ class LadybugStore(Store):
         except BaseException as exc:
             self._discard(nxt)
             if isinstance(exc, RuntimeError):
+                stopping.raise_if_stopped()  # Ladybug's word for a stop raised in its callback
                 raise _rolled_back(exc) from None
             raise
         finally:

@@ -37,6 +37,7 @@ from collections import defaultdict
 
 import neo4j
 
+from .. import stopping
 from ..errors import StoreError
 from .neo4j_ops import Ops, all_made, chunks, props, release_rels_statements
 from .schema import (
@@ -354,7 +355,7 @@ def staged_write(driver: neo4j.Driver, database: str | None, fn):
     try:
         result = fn(ops)
         with driver.session(database=database) as session:
-            session.execute_write(fail_fast_when_too_big(ops.publish))
+            session.execute_write(write_transaction(ops.publish))
     except BaseException as failure:
         try:
             discard(driver, database, ops.run)
@@ -379,17 +380,24 @@ class TooBig(Exception):
     """The server refused a transaction for its memory."""
 
 
-def fail_fast_when_too_big(work):
-    """``work`` as a transaction function that raises ``TooBig`` when the server runs out of
-    transaction memory: the driver takes that for a transient error and would retry for a minute,
-    but the same transaction cannot fit the next time either."""
+def write_transaction(work):
+    """``work`` as the transaction function of a write, with two duties the driver does not have.
+
+    - It raises ``TooBig`` when the server runs out of transaction memory: the driver takes that
+      for a transient error and would retry for a minute, but the same transaction cannot fit
+      the next time either.
+    - Its last act before the driver commits is ``stopping.raise_if_stopped``: a Ctrl-C that the
+      driver's own code swallowed still rolls the write back.
+    """
 
     def guarded(tx):
         try:
-            return work(tx)
+            result = work(tx)
         except neo4j.exceptions.TransientError as exc:
             if exc.code == OUT_OF_TRANSACTION_MEMORY:
                 raise TooBig from None
             raise
+        stopping.raise_if_stopped()
+        return result
 
     return guarded

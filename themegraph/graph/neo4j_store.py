@@ -21,10 +21,10 @@ from ..errors import StoreError
 from .neo4j_ops import Ops
 from .neo4j_staging import (
     TooBig,
-    fail_fast_when_too_big,
     stage_rows,
     staged_write,
     stale_runs,
+    write_transaction,
 )
 from .schema import neo4j_constraints
 from .store import Store
@@ -100,7 +100,7 @@ class Neo4jStore(Store):
             if rows <= self._stage_rows():
                 try:
                     with self.driver.session(database=self.database) as session:
-                        report = session.execute_write(fail_fast_when_too_big(lambda tx: fn(Ops(tx))))
+                        report = session.execute_write(write_transaction(lambda tx: fn(Ops(tx))))
                     self._committed()
                     return report
                 except TooBig:
