@@ -18,9 +18,9 @@ MAX_LINES = 600
 #: What the lower rooms may import (docs/architecture.md): the knowledge base and the file formats
 #: never depend on the work rooms (loaders, review, exports, queries, maps) or the doors (cli, api).
 LOWER_ROOMS = {
-    "graph": {"graph", "errors", "progress"},
-    "readers": {"readers", "graph", "errors", "progress"},
-    "literature": {"literature", "readers", "graph", "errors", "progress"},
+    "graph": {"graph", "errors", "progress", "stopping"},
+    "readers": {"readers", "graph", "errors", "progress", "stopping"},
+    "literature": {"literature", "readers", "graph", "errors", "progress", "stopping"},
 }
 
 #: Top-level names of the database drivers: only the stores under themegraph/graph/ import them.

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import ThemeGraphError
+from .files import replace_file, write_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -140,9 +141,37 @@ def write_file(rows: list[dict], path: Path, columns: list[str] | None = None) -
         ws.append(cols)
         for row in rows:
             ws.append([neutralise(cell_text(row.get(c))) for c in cols])
-        wb.save(path)
+        _save_workbook(wb, path)
         return
-    path.write_text(render(rows, check_suffix(path), columns), encoding="utf-8")
+    write_text(path, render(rows, check_suffix(path), columns))
+
+
+def _save_workbook(wb, path: Path) -> None:
+    """``wb.save`` through ``replace_file``.
+
+    openpyxl streams each sheet through a temporary file of its own, with lxml, which reports a
+    failed disk write (a full disk) as ``SerialisationError: IO_<errno name>``: that becomes the
+    same ``cannot write`` error as any other.  The sheet's writer then fails once more, on the
+    same disk, as it is thrown away ("Exception ignored"): that second report is left unsaid.
+    """
+    import errno
+    import gc
+
+    from lxml.etree import SerialisationError
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda seen: None if isinstance(seen.exc_value, SerialisationError) else hook(seen)
+    try:
+        try:
+            replace_file(path, wb.save)
+            return
+        except SerialisationError as exc:
+            code = getattr(errno, str(exc).removeprefix("IO_"), None)
+            failure = f"cannot write {path}: {os.strerror(code) if code else exc}"
+        gc.collect()  # the failed sheet writer goes now, while its report is left unsaid
+    finally:
+        sys.unraisablehook = hook
+    raise ThemeGraphError(failure)
 
 
 def check_suffix(path: Path) -> Format | None:

@@ -115,3 +115,7 @@ def run() -> None:
         for problem in problems:
             err.print(f"Error: {problem}", markup=False)
         sys.exit(1)
+    except OSError as exc:  # the system refused something no command expected to be refused
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"Error: {where}{exc.strerror or exc}", markup=False)
+        sys.exit(1)

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..files import write_text
 from ..output import Format, emit
 from .common import (
     ForceOpt,
@@ -85,8 +86,7 @@ def cite(
     emit(cite_rows(citations), fmt)
     if propose_findings:
         proposed = propose(citations, text)
-        propose_findings.write_text(yaml.safe_dump({"findings": proposed}, sort_keys=False, allow_unicode=True),
-                                    encoding="utf-8")
+        write_text(propose_findings, yaml.safe_dump({"findings": proposed}, sort_keys=False, allow_unicode=True))
         err.print(f"wrote {len(proposed)} unconfirmed findings to {propose_findings}")
     err.print(f"{len(citations)} citations of {len({(tuple(c.authors), c.year) for c in citations})} works")
 

@@ -39,14 +39,10 @@ def map_cmd(
                 raise ThemeGraphError(str(exc)) from None
             if not data.nodes:
                 raise ThemeGraphError(f"{why_empty(store, kind, study)}; nothing written")
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if fmt is FigureFormat.html:
-                write_html(data, out)
-            else:
-                write_figure(data, out, fmt.value)
-        except OSError as exc:
-            raise ThemeGraphError(f"cannot write {out}: {exc.strerror or exc}") from None
+        if fmt is FigureFormat.html:
+            write_html(data, out)
+        else:
+            write_figure(data, out, fmt.value)
     err.print(f"wrote {out}", markup=False)
     if open_:
         import webbrowser

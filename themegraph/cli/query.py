@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import ThemeGraphError
 from ..output import Format, emit
 from .common import FormatOpt, ParamOpt, err, query_app
 
@@ -60,11 +59,7 @@ def query_run(
         rows = catalog.run(store, name, bound=bound)
         why = catalog.explain_empty(store, name, bound) if not rows else None
     if out:
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            write_file(rows, out, list(query.columns))
-        except OSError as exc:
-            raise ThemeGraphError(f"cannot write {out}: {exc.strerror or exc}") from None
+        write_file(rows, out, list(query.columns))
         err.print(f"wrote {len(rows)} rows to {out}", markup=False)
     else:
         emit(rows, fmt, list(query.columns))

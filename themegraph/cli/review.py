@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ThemeGraphError
+from ..files import write_text
 from ..output import emit, render
 from .common import app, apply_batch, err
 
@@ -67,7 +68,7 @@ def _report(rows: list[dict], columns: list[str], fmt: ReportFormat, out: Path |
         write_table_docx(out, *docx_table())
         err.print(f"wrote {out}")
     elif out is not None:
-        out.write_text(render(rows, fmt.value, columns), encoding="utf-8")
+        write_text(out, render(rows, fmt.value, columns))
         err.print(f"wrote {out}")
     else:
         emit(rows, fmt.value, columns)

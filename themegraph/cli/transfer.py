@@ -63,7 +63,6 @@ def copy(
 
 def _export_refi(ctx: typer.Context, write, file: Path, study: str) -> None:
     """Write a study with ``write`` (export_qdc or export_qdpx) and say what the format left out."""
-    file.parent.mkdir(parents=True, exist_ok=True)  # a folder that does not exist yet is made
     with ctx.obj.open(read_only=True) as store, progress.track(f"exporting {study}", None, console=err):
         warnings = write(Reporting(store), study, file)  # the bar counts the rows read
     warn(warnings)
@@ -97,7 +96,6 @@ def export_graphml(
     """Write the graph (or one study) as GraphML for Gephi or Cytoscape."""
     from ..exports.graphml import write_graphml
 
-    file.parent.mkdir(parents=True, exist_ok=True)  # a folder that does not exist yet is made
     with ctx.obj.open(read_only=True) as store, progress.track(f"exporting to {file.name}", None, console=err):
         write_graphml(Reporting(store), file, study=study)  # the bar counts the rows read
     err.print(f"wrote {file}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..files import replace_file
 from ..graph.schema import BOOL, FLOAT, INT, NODES, REL_KINDS, RELS, STRINGS, NodeKind
 
 _LEFT_OUT = {"Source"}
@@ -27,7 +28,8 @@ _PY = {INT: int, FLOAT: float, BOOL: bool}
 
 def write_graphml(store, path: Path, *, study: str | None = None) -> None:
     """Write the whole graph (or one study and the literature around it) to ``path``."""
-    nx.write_graphml(read_graph(store, study=study), str(path))
+    graph = read_graph(store, study=study)
+    replace_file(path, lambda f: nx.write_graphml(graph, f))
 
 
 def read_graph(store, *, study: str | None = None) -> nx.MultiDiGraph:

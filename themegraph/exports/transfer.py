@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import InputError, StoreError
+from ..errors import InputError, StoreError, ThemeGraphError
+from ..files import replace_file, write_text
 from ..graph.schema import NODE_KINDS, NODES, REL_KINDS, RELS
 from ..graph.store import Store
 from ..graph.writer import LoadReport
@@ -62,10 +63,16 @@ def restore(store: Store, nodes: NodeRows, rels: RelRows) -> LoadReport:
 
 
 def write_jsonl(store: Store, folder: Path) -> dict[str, int]:
-    """Dump the store into ``folder``: manifest.json, nodes/<Kind>.jsonl, rels/<TYPE>.jsonl."""
+    """Dump the store into ``folder``: manifest.json, nodes/<Kind>.jsonl, rels/<TYPE>.jsonl.
+
+    The manifest is removed first and written last, so a dump cut short (a full disk, Ctrl-C)
+    over an older one is refused by ``read_jsonl`` ("no manifest.json"), never read as a mix of
+    both; each file is whole (``files.replace_file``)."""
     nodes, rels = dump(store)
-    (folder / "nodes").mkdir(parents=True, exist_ok=True)
-    (folder / "rels").mkdir(parents=True, exist_ok=True)
+    try:
+        (folder / "manifest.json").unlink(missing_ok=True)
+    except OSError as exc:
+        raise ThemeGraphError(f"cannot write {folder}: {exc.strerror or exc}") from None
     written: dict[str, int] = {}
     for kind, rows in nodes.items():
         _write_lines(folder / "nodes" / f"{kind}.jsonl", rows)
@@ -78,14 +85,16 @@ def write_jsonl(store: Store, folder: Path) -> dict[str, int]:
         _write_lines(folder / "rels" / f"{rel.name}.jsonl", rows)
         written[rel.name] = len(rows)
     manifest = {"format": FORMAT, "counts": written}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return written
 
 
 def _write_lines(path: Path, rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8") as f:
+    def write(f) -> None:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            f.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+
+    replace_file(path, write)
 
 
 def read_jsonl(folder: Path) -> tuple[NodeRows, RelRows]:

@@ -15,6 +15,7 @@ import copy
 import textwrap
 from pathlib import Path
 
+from ..files import replace_file
 from .layout import folded_ids, place
 from .model import LegendEntry, MapData
 from .palette import darker
@@ -56,7 +57,8 @@ def write_figure(data: MapData, path: Path, fmt: str) -> Plan:
         if zoom < 1 - SLACK:
             fig, placed, _ = _compose(view, zoom)
         metadata = {"Date": None} if fmt == "svg" else None
-        fig.savefig(path, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=MARGIN, metadata=metadata)
+        replace_file(path, lambda f: fig.savefig(f, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=MARGIN,
+                                                 metadata=metadata))
     return placed
 
 

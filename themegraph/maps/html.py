@@ -23,6 +23,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from ..files import write_text
 from . import layout
 from .model import MapData, MapEdge, MapNode
 from .palette import darker
@@ -39,7 +40,7 @@ FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"
 
 def write_html(data: MapData, path: Path) -> None:
     """Write ``data`` (laid out) as a single HTML file that works offline from ``file://``."""
-    Path(path).write_text(render(data), encoding="utf-8")
+    write_text(path, render(data))
 
 
 def render(data: MapData) -> str:

@@ -1,16 +1,13 @@
 """Word (.docx) versions of the review's tables, for the report a review team hands in.
 
-Written to a temporary file beside the target and renamed into place, so a failure never leaves
-half a document behind.
+Written through ``files.replace_file``, so a failure never leaves half a document behind.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from ..errors import ThemeGraphError
+from ..files import replace_file
 
 
 def write_table_docx(path: Path, title: str, subtitle: str, header: list[str], body: list[list[str]]) -> None:
@@ -41,17 +38,7 @@ def write_table_docx(path: Path, title: str, subtitle: str, header: list[str], b
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ThemeGraphError(f"{path.parent}: no such folder")
-    handle, tmp = tempfile.mkstemp(prefix=".themegraph-", suffix=".docx", dir=path.parent)
-    os.close(handle)
-    try:
-        doc.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    replace_file(path, doc.save)
 
 
 def _xml_safe(text) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import defaultdict, deque
 from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from ...errors import ThemeGraphError
+from ...files import replace_file
 from ...loaders.refi import CODEBOOK_NS, guid_for, is_guid
 from .study import Study
 
@@ -122,19 +121,6 @@ class Writer:
 def xml_bytes(root: Element) -> bytes:
     indent(root, space=" ")
     return tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def replace_file(path: Path, write) -> None:
-    """Write via a temporary file in the same folder, so a failed export leaves no half file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def export_qdc(store, study: str, path: Path) -> list[str]:

@@ -13,7 +13,8 @@ from xml.etree.ElementTree import Element
 
 from ...loaders.refi import PROJECT_NS, decode_text, guid_for, is_guid
 from ...loaders.refi.positions import scheme_named
-from .codebook import Writer, replace_file, xml_bytes
+from ...files import replace_file
+from .codebook import Writer, xml_bytes
 from .records import place, project_attributes, variable_records
 from .study import Study, invert
 
