@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, StoreError, ThemeGraphError
-from ..files import replace_file, write_text
+from ..files import write_text
 from ..graph.schema import NODE_KINDS, NODES, REL_KINDS, RELS
 from ..graph.store import Store
 from ..graph.writer import LoadReport
@@ -67,7 +67,7 @@ def write_jsonl(store: Store, folder: Path) -> dict[str, int]:
 
     The manifest is removed first and written last, so a dump cut short (a full disk, Ctrl-C)
     over an older one is refused by ``read_jsonl`` ("no manifest.json"), never read as a mix of
-    both; each file is whole (``files.replace_file``)."""
+    both; each file is whole (``files.write_text``)."""
     nodes, rels = dump(store)
     try:
         (folder / "manifest.json").unlink(missing_ok=True)
@@ -90,11 +90,7 @@ def write_jsonl(store: Store, folder: Path) -> dict[str, int]:
 
 
 def _write_lines(path: Path, rows: list[dict]) -> None:
-    def write(f) -> None:
-        for row in rows:
-            f.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-
-    replace_file(path, write)
+    write_text(path, "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows))
 
 
 def read_jsonl(folder: Path) -> tuple[NodeRows, RelRows]:
