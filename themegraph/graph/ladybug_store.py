@@ -431,7 +431,6 @@ class LadybugStore(Store):
         except BaseException as exc:
             self._discard(nxt)
             if isinstance(exc, RuntimeError):
-                stopping.raise_if_stopped()  # Ladybug's word for a stop raised in its callback
                 raise _rolled_back(exc) from None
             raise
         finally:
